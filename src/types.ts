@@ -1,0 +1,151 @@
+// Plain typed values that cross the layers (rules → tree → plan → fanout → transport → report).
+// Nothing here does I/O; every layer takes and returns these.
+
+/** What a path in the source tree is. Symlinks are objects of their own and are never followed. */
+export type EntryType = 'file' | 'dir' | 'symlink';
+
+/**
+ * One permitted object of the source tree, as scanned. `path` is relative to the watch dir, with
+ * `/` separators and no leading slash (clsync's convention); the root itself is never an entry.
+ */
+export interface TreeEntry {
+  readonly path: string;
+  readonly type: EntryType;
+  /** Permission bits including setuid/setgid/sticky (st_mode & 0o7777). */
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  /** Files: byte size; 0 for directories and symlinks. */
+  readonly size: number;
+  /** Files: modification time in whole milliseconds since the epoch; 0 for directories and symlinks. */
+  readonly mtimeMs: number;
+  /** Files: sha256 of the content, lowercase hex. */
+  readonly hash?: string;
+  /** Symlinks: the link target, verbatim (not resolved). */
+  readonly target?: string;
+}
+
+/** The permitted tree at one moment: path → entry, iteration order = sorted by path. */
+export type Snapshot = ReadonlyMap<string, TreeEntry>;
+
+/**
+ * What has to happen to one path on a host.
+ *  write   create or replace a regular file (content + metadata), atomically
+ *  mkdir   create a directory (or fix its mode/owner)
+ *  symlink create or replace a symlink, atomically
+ *  delete  remove whatever is at the path (file, symlink or empty directory)
+ *  meta    content is already right: change mode, owner, group or mtime only
+ */
+export type Op = 'write' | 'mkdir' | 'symlink' | 'delete' | 'meta';
+
+export interface Change {
+  readonly path: string;
+  readonly op: Op;
+  /** The desired state (every op but delete). */
+  readonly entry?: TreeEntry;
+  /** delete: the type the host had there, as the ledger knows it. */
+  readonly previousType?: EntryType;
+}
+
+/**
+ * A set of changes that goes to a set of hosts together. Changes are in apply order: deletes
+ * (deepest first), then mkdirs (shallowest first), then writes/symlinks, then meta.
+ */
+export interface Batch {
+  readonly id: string;
+  readonly createdAt: number;
+  /** Absolute destination root on the hosts. */
+  readonly destDir: string;
+  readonly changes: readonly Change[];
+  /**
+   * Local frozen copy of every `write` change's content: path → absolute local file whose sha256
+   * equals `change.entry.hash`. Transports read content from here, never from the live tree.
+   */
+  readonly staged: ReadonlyMap<string, string>;
+}
+
+export type HostErrorClass =
+  | 'unreachable' // refused, no route, DNS, reset
+  | 'timeout' // connect, banner or operation timeout
+  | 'auth' // key refused
+  | 'hostkey' // unknown or changed host key
+  | 'remote-io' // EROFS, ENOSPC, EACCES… on the node
+  | 'validation' // content check on the node failed (hash mismatch)
+  | 'other';
+
+export interface HostFailure {
+  readonly class: HostErrorClass;
+  /** The node's own words where there are any (ssh/pdcp/sftp message). */
+  readonly message: string;
+  /** A stable machine-readable detail, e.g. 'remote-pdcp-missing'. */
+  readonly code?: string;
+}
+
+/** One result per host per push, every time; transports return failures, they do not throw them. */
+export interface HostResult {
+  readonly host: string;
+  readonly batchId: string;
+  readonly ok: boolean;
+  readonly error?: HostFailure;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+}
+
+/** How nodes are reached; shared by every transport. */
+export interface ConnectionSettings {
+  /** OpenSSH client config file (pdsh/pdcp get `-F`); undefined = ssh's default (~/.ssh/config). */
+  readonly sshConfigFile?: string;
+  readonly identityFiles: readonly string[];
+  /** known_hosts file; undefined = what the ssh config says, else ~/.ssh/known_hosts. */
+  readonly knownHostsFile?: string;
+  /** Accept and record unknown host keys on first contact (never a changed one). */
+  readonly acceptNewHostKeys: boolean;
+  /** Default login user when the ssh config names none. */
+  readonly user: string;
+  readonly connectTimeoutMs: number;
+  /** Whole-operation timeout per host per push (a frozen node must not stall the run). */
+  readonly operationTimeoutMs: number;
+}
+
+export interface PushOptions {
+  readonly fanout: number;
+  readonly signal?: AbortSignal;
+  /** Called as hosts finish, for progress output. */
+  readonly onHostDone?: (result: HostResult) => void;
+}
+
+export type TransportName = 'pdcp' | 'ssh' | 'local';
+
+export interface Transport {
+  readonly name: TransportName;
+  /** Push `batch` to every host; resolves with exactly one result per host. */
+  push(batch: Batch, hosts: readonly string[], options: PushOptions): Promise<HostResult[]>;
+  /** Release kept connections and temp files. */
+  close(): Promise<void>;
+}
+
+/** Final state of one host in a run (report layer). */
+export type HostStatus = 'ok' | 'unchanged' | 'failed';
+
+export interface HostReport {
+  readonly host: string;
+  readonly status: HostStatus;
+  readonly attempts: number;
+  /** Paths written, made or changed on this host in this run. */
+  readonly sent: number;
+  readonly deleted: number;
+  readonly error?: HostFailure;
+  /** Transport that finally served the host (auto mode may fall back). */
+  readonly transport?: TransportName;
+}
+
+export interface RunReport {
+  readonly ok: boolean;
+  readonly dryRun: boolean;
+  readonly label: string;
+  readonly transport: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly changes: readonly { readonly path: string; readonly op: Op }[];
+  readonly hosts: readonly HostReport[];
+}
