@@ -124,8 +124,8 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-/** Final state of one host in a run (report layer). */
-export type HostStatus = 'ok' | 'unchanged' | 'failed';
+/** Final state of one host in a run (report layer); 'planned' only in --dry-run reports. */
+export type HostStatus = 'ok' | 'unchanged' | 'failed' | 'planned';
 
 export interface HostReport {
   readonly host: string;
