@@ -1,0 +1,209 @@
+// End to end, through the real CLI, against real sshd nodes in the lab: the one-shot (cron) run,
+// for each transport. Covers issue "pdcp transport" and "ssh transport" done-when lists: every
+// fault of `lab.sh fail` one node at a time, full disk never corrupts, hostile names, ownership,
+// symlinks, deletions, a second run contacts no node, a healed node gets exactly what it missed.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { RunReport } from '../../src/types.js';
+import { runCli } from '../helpers/cli.js';
+import { labUnavailableReason, startLab, type FaultMode, type Lab } from '../helpers/lab.js';
+import { describeObject, makeTree } from '../helpers/tree.js';
+
+const skip = labUnavailableReason();
+const DEST = '/srv/e2e';
+
+const HOSTILE = ['with space', `quote'"s`, '$(touch pwned)', '`touch pwned2`', '-leading-dash', 'unicodé ✓', 'new\nline'];
+
+// what each fault looks like in the report; link may show as a timeout when the connect timeout
+// (2 s) expires before ARP gives up (3 s)
+const EXPECTED_CLASS: Record<FaultMode, readonly string[]> = {
+  sshd: ['unreachable'],
+  freeze: ['timeout'],
+  link: ['unreachable', 'timeout'],
+  drop: ['timeout'],
+  ro: ['remote-io'],
+  full: ['remote-io'],
+};
+
+for (const [transport, slot] of [
+  ['pdcp', 1],
+  ['ssh', 2],
+] as const) {
+  describe(`--once with --transport ${transport}`, { skip, timeout: 600_000 }, () => {
+    let lab: Lab;
+    let work: string;
+    let src: string;
+    let hostsFile: string;
+    let reportFile: string;
+
+    const args = (...extra: string[]) => [
+      '-W', src, '-D', DEST, '-H', hostsFile, '--ssh-config', lab.sshConfig, '--state-dir', join(work, 'state'),
+      '--transport', transport, '--once', '--connect-timeout', '2', '--retries', '0', '--report', reportFile,
+      ...extra,
+    ];
+    const report = (): RunReport => JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
+    const hostStatus = (r: RunReport) => Object.fromEntries(r.hosts.map((h) => [h.host, h.status]));
+    const onNode = (node: string, path: string) => describeObject(lab.path(node, join(DEST, path)));
+    const inSource = (path: string) => describeObject(join(src, path));
+    const acceptedLogins = () =>
+      lab.nodes.map((n) => (readFileSync(join(lab.dir, 'nodes', n, 'sys', 'sshd.log'), 'utf8').match(/Accepted publickey/g) ?? []).length);
+
+    before(async () => {
+      lab = startLab(4, slot);
+      work = await mkdtemp(join(tmpdir(), `clsync-e2e-${transport}-`));
+      src = join(work, 'etc');
+      hostsFile = join(work, 'nodes.txt');
+      reportFile = join(work, 'report.json');
+      await writeFile(hostsFile, `# the lab\n${lab.range}\n`);
+      await makeTree(src, [
+        { path: 'passwd', content: 'root:x:0:0:root:/root:/bin/bash\n', mode: 0o644, mtime: 1_700_000_000 },
+        { path: 'shadow', content: 'root:*:19700:0:99999:7:::\n', mode: 0o640, uid: 0, gid: 42 },
+        { path: 'suid-tool', content: '#!/bin/sh\n', mode: 0o4755, uid: 1234, gid: 1234 },
+        { path: 'ssh', dir: true, mode: 0o755 },
+        { path: 'ssh/sshd_config', content: 'PermitRootLogin prohibit-password\n' },
+        { path: 'ssh/ssh_host_ed25519_key', content: 'PRIVATE: never cloned\n', mode: 0o600 },
+        { path: '.passwd.swp', content: 'editor swap: never synced\n' },
+        { path: 'localtime', symlink: '/usr/share/zoneinfo/Etc/UTC' },
+        { path: 'dangling', symlink: 'does/not/exist' },
+        { path: 'empty.d', dir: true, mode: 0o700 },
+        { path: 'hostile', dir: true },
+        ...HOSTILE.map((name) => ({ path: `hostile/${name}`, content: `I am ${JSON.stringify(name)}\n` })),
+      ]);
+    });
+    after(async () => {
+      lab?.down();
+      if (work !== undefined) await rm(work, { recursive: true, force: true });
+    });
+
+    const paths = ['passwd', 'shadow', 'suid-tool', 'ssh', 'ssh/sshd_config', 'localtime', 'dangling', 'empty.d', ...HOSTILE.map((n) => `hostile/${n}`)];
+
+    test('first run delivers the tree: content, owner, group, mode, mtime, symlinks, hostile names', async () => {
+      const newcomer = lab.nodes[3] as string;
+      const run = await runCli(args('-x', newcomer));
+      assert.equal(run.status, 0, run.stderr);
+      const r = report();
+      assert.equal(r.ok, true);
+      assert.deepEqual(Object.values(hostStatus(r)), ['ok', 'ok', 'ok']);
+      for (const node of lab.nodes.slice(0, 3)) {
+        for (const p of paths) assert.deepEqual(onNode(node, p), inSource(p), `${node}: ${JSON.stringify(p)}`);
+        assert.equal(onNode(node, 'shadow')?.owner, '0:42');
+        assert.equal(onNode(node, 'shadow')?.mode, '640');
+        assert.equal(onNode(node, 'suid-tool')?.mode, '4755');
+        assert.equal(onNode(node, 'localtime')?.type, 'symlink');
+        // built-in excludes: node identity and editor files stay home
+        assert.equal(onNode(node, 'ssh/ssh_host_ed25519_key'), undefined);
+        assert.equal(onNode(node, '.passwd.swp'), undefined);
+        // nothing from a name was ever run by a shell, on the node or here
+        for (const dir of ['/tmp', '/root', DEST, `${DEST}/hostile`]) {
+          assert.equal(existsSync(lab.path(node, `${dir}/pwned`)), false);
+          assert.equal(existsSync(lab.path(node, `${dir}/pwned2`)), false);
+        }
+        assert.deepEqual(leftovers(lab, node), [], `${node}: temp files left behind`);
+      }
+      assert.equal(existsSync('pwned'), false);
+    });
+
+    test('a node newly added to the list gets everything (the dry run shows it first); the others are not contacted', async () => {
+      const newcomer = lab.nodes[3] as string;
+      const logins = acceptedLogins();
+      const dry = await runCli(args('--dry-run', '--report', '-'));
+      assert.equal(dry.status, 0, dry.stderr);
+      const plan = JSON.parse(dry.stdout) as RunReport;
+      assert.equal(plan.dryRun, true);
+      assert.deepEqual(hostStatus(plan), Object.fromEntries(lab.nodes.map((n) => [n, n === newcomer ? 'planned' : 'unchanged'])));
+      assert.ok(plan.changes.some((c) => c.path === 'ssh/sshd_config' && c.op === 'write'));
+      assert.match(dry.stderr, new RegExp(`${newcomer} \\(1 host, never synced\\): \\d+ changes`));
+      assert.deepEqual(acceptedLogins(), logins, 'a dry run touches no node');
+      assert.equal(onNode(newcomer, 'passwd'), undefined);
+
+      const run = await runCli(args());
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual(hostStatus(report()), Object.fromEntries(lab.nodes.map((n) => [n, n === newcomer ? 'ok' : 'unchanged'])));
+      for (const p of paths) assert.deepEqual(onNode(newcomer, p), inSource(p), `${newcomer}: ${JSON.stringify(p)}`);
+    });
+
+    test('a second run with no change contacts no node', async () => {
+      const before = acceptedLogins();
+      const run = await runCli(args());
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual(Object.values(hostStatus(report())), ['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+      assert.deepEqual(acceptedLogins(), before);
+    });
+
+    test('edits and deletions propagate; --no-delete keeps files on the nodes', async () => {
+      await writeFile(join(src, 'ssh/sshd_config'), 'PermitRootLogin no\n');
+      await unlink(join(src, 'dangling'));
+      let run = await runCli(args('--no-delete'));
+      assert.equal(run.status, 0, run.stderr);
+      for (const node of lab.nodes) {
+        assert.deepEqual(onNode(node, 'ssh/sshd_config'), inSource('ssh/sshd_config'));
+        assert.equal(onNode(node, 'dangling')?.type, 'symlink', '--no-delete keeps it');
+      }
+      run = await runCli(args());
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual(report().changes, [{ path: 'dangling', op: 'delete' }]);
+      for (const node of lab.nodes) assert.equal(onNode(node, 'dangling'), undefined);
+    });
+
+    for (const mode of ['sshd', 'freeze', 'link', 'drop', 'ro', 'full'] as const) {
+      test(`fault "${mode}" on one node: reported with its class, exit 1, the others converge; after heal only it is sent`, async () => {
+        const victim = lab.nodes[2] as string;
+        const old = onNode(victim, 'passwd');
+        // big enough that a full disk cannot take it even in already-allocated blocks
+        const content = `root:x:0:0:root:/root:/bin/bash\n# ${mode}\n${'x'.repeat(64 * 1024)}\n`;
+        await writeFile(join(src, 'passwd'), content);
+        lab.fail(victim, mode);
+        let run;
+        try {
+          run = await runCli(args());
+        } finally {
+          if (mode === 'full' || mode === 'ro') {
+            // the file already on the node is intact, and nothing half-written was left behind
+            assert.deepEqual(onNode(victim, 'passwd'), old);
+            assert.deepEqual(leftovers(lab, victim), []);
+          }
+          lab.heal(victim);
+        }
+        assert.equal(run.status, 1, run.stderr);
+        const failed = report().hosts.filter((h) => h.status === 'failed');
+        assert.deepEqual(failed.map((h) => h.host), [victim]);
+        assert.ok(EXPECTED_CLASS[mode].includes(failed[0]?.error?.class ?? ''), `${mode}: got ${JSON.stringify(failed[0]?.error)}`);
+        assert.ok((failed[0]?.error?.message ?? '').length > 0);
+        assert.match(run.stderr, new RegExp(`failed: ${victim}`));
+        for (const node of lab.nodes.filter((n) => n !== victim)) assert.deepEqual(onNode(node, 'passwd'), inSource('passwd'));
+
+        run = await runCli(args());
+        assert.equal(run.status, 0, run.stderr);
+        const status = hostStatus(report());
+        assert.equal(status[victim], 'ok');
+        for (const node of lab.nodes.filter((n) => n !== victim)) assert.equal(status[node], 'unchanged');
+        assert.deepEqual(onNode(victim, 'passwd'), inSource('passwd'));
+      });
+    }
+  });
+}
+
+/** Temp names of ours left on a node: `.name.clsync-hpc.*` anywhere under DEST, stage dirs in /tmp. */
+function leftovers(lab: Lab, node: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (name.includes('clsync-hpc')) found.push(join(dir, name));
+      const full = join(dir, name);
+      if (describeObject(full)?.type === 'dir') walk(full);
+    }
+  };
+  walk(lab.path(node, DEST));
+  walk(lab.path(node, '/tmp'));
+  return found;
+}
