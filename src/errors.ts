@@ -27,17 +27,21 @@ export class RulesParseError extends UsageError {
   }
 }
 
-/** A host list expression that cannot be parsed; `file:line` when it came from a file. */
+/**
+ * A host list expression that cannot be parsed; `file:line: ` when it came from a file, `file: `
+ * when `file` names an option without lines (`-w`, `-x`).
+ */
 export class HostlistParseError extends UsageError {
   override name = 'HostlistParseError';
   override readonly code = 'ERR_HOSTLIST_PARSE';
   constructor(
     readonly part: string,
-    reason: string,
+    readonly reason: string,
     readonly file?: string,
     readonly line?: number,
   ) {
-    super(`${file !== undefined ? `${file}:${line ?? 0}: ` : ''}${reason}: ${JSON.stringify(part)}`);
+    const where = file === undefined ? '' : line === undefined ? `${file}: ` : `${file}:${line}: `;
+    super(`${where}${reason}: ${JSON.stringify(part)}`);
   }
 }
 
