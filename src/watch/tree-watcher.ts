@@ -1,0 +1,314 @@
+// The watching edge: keeps an inotify watch on every monitored directory of the tree and turns
+// what the kernel reports into WatchHints. Lost events never pass silently: queue overflow, watch
+// limits and helper deaths all end in a warning and a full-rescan hint.
+import { lstatSync, realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PathMatcher } from '../rules/types.js';
+import { EventInterpreter } from './event-interpreter.js';
+import { findSystemPython, SYSTEM_PYTHONS } from './find-python.js';
+import type { InotifyEvent } from './inotify-event.js';
+import { InotifyHelper } from './inotify-helper.js';
+import type { TreeWatcher, TreeWatcherOptions, WatchHandlers, WatchHints } from './types.js';
+import { WatchError } from './watch-error.js';
+import { watchSubtree, type SubtreeWatchOutcome } from './watch-subtree.js';
+import { WatchTable } from './watch-table.js';
+import { describeUnwatched, describeUnreadable, sysctl } from './watch-warnings.js';
+
+const DEFAULT_UNWATCHED_RESCAN_MS = 30_000;
+const DEFAULT_RESTART_DELAY_MS = 1000;
+const MAX_RESTART_DELAY_MS = 60_000;
+/** A helper that ran this long before dying restarts after the base delay again. */
+const HEALTHY_RUN_MS = 60_000;
+
+/**
+ * Watches `root` (directories only; matcher.decide(dir, 'dir').monitor says which) and resolves
+ * once every monitored directory has its watch, so the caller's initial scan misses nothing.
+ */
+export async function startTreeWatcher(
+  root: string,
+  matcher: PathMatcher,
+  handlers: WatchHandlers,
+  options: TreeWatcherOptions = {},
+): Promise<TreeWatcher> {
+  const absoluteRoot = resolveRoot(root);
+  const python = options.python ?? findSystemPython();
+  if (python === undefined) {
+    throw new WatchError(`no system python3 for the inotify helper (looked for ${SYSTEM_PYTHONS.join(', ')})`);
+  }
+  const watcher = new RunningTreeWatcher(absoluteRoot, matcher, handlers, python, options);
+  await watcher.start();
+  return watcher;
+}
+
+function resolveRoot(root: string): string {
+  let absolute: string;
+  try {
+    absolute = realpathSync(root);
+  } catch (error) {
+    throw new WatchError(`cannot watch ${root}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  if (!statSync(absolute).isDirectory()) throw new WatchError(`cannot watch ${root}: not a directory`);
+  return absolute;
+}
+
+class RunningTreeWatcher implements TreeWatcher {
+  private helper: InotifyHelper | undefined;
+  private readonly table = new WatchTable();
+  private readonly interpreter: EventInterpreter;
+  private epoch = 0;
+  /** Directories that exist but have no watch: path → why. */
+  private readonly unwatched = new Map<string, string>();
+  private rootLost: string | undefined;
+  private closed = false;
+  private resyncRunning = false;
+  private resyncAgain: string | undefined;
+  private rescanTimer: NodeJS.Timeout | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private restartDelayMs: number;
+  private helperStartedAt = 0;
+
+  constructor(
+    readonly root: string,
+    private readonly matcher: PathMatcher,
+    private readonly handlers: WatchHandlers,
+    private readonly python: string,
+    private readonly options: TreeWatcherOptions,
+  ) {
+    this.interpreter = new EventInterpreter(this.table, matcher);
+    this.restartDelayMs = options.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
+  }
+
+  get helperPid(): number | undefined {
+    return this.helper?.pid;
+  }
+
+  get watchedDirectories(): number {
+    return this.table.size;
+  }
+
+  async start(): Promise<void> {
+    await this.startHelper();
+    // the caller's initial scan is a full scan: report problems, but no full-rescan hint
+    this.report(await this.watchFrom('', this.epoch), false);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.rescanTimer);
+    clearTimeout(this.restartTimer);
+    await this.helper?.stop();
+    this.helper = undefined;
+  }
+
+  private async startHelper(): Promise<void> {
+    const helper = await InotifyHelper.start(this.python, {
+      onEvents: (events) => this.onEvents(events),
+      onExit: (reason) => this.onHelperExit(reason),
+    });
+    if (this.closed) {
+      await helper.stop();
+      return;
+    }
+    this.helper = helper;
+    this.helperStartedAt = Date.now();
+  }
+
+  private watchFrom(dir: string, epoch: number): Promise<SubtreeWatchOutcome> {
+    const helper = this.helper;
+    return watchSubtree(dir, {
+      root: this.root,
+      matcher: this.matcher,
+      table: this.table,
+      epoch,
+      addWatch: (path) =>
+        helper === undefined ? Promise.resolve({ ok: false, code: 'EHELPERGONE' }) : helper.addWatch(path),
+    });
+  }
+
+  private onEvents(events: readonly InotifyEvent[]): void {
+    if (this.closed) return;
+    const found = this.interpreter.interpret(events);
+    for (const warning of found.warnings) this.handlers.onWarning(warning);
+    for (const dir of found.departedDirs) this.unwatchBelow(dir);
+    if (found.paths.size > 0) this.emitPaths(found.paths);
+    for (const dir of found.newDirs) void this.watchNewDirectory(dir);
+    if (found.rootLost !== undefined) this.onRootLost(found.rootLost);
+    else if (found.overflow) {
+      this.handlers.onWarning(
+        `inotify queue overflowed (fs.inotify.max_queued_events=${sysctl('max_queued_events')}): ` +
+          'events were lost; doing a full rescan',
+      );
+      this.requestResync('inotify queue overflow');
+    }
+  }
+
+  /** A new directory is hinted only once it is watched: the rescan then cannot miss a file in it. */
+  private async watchNewDirectory(dir: string): Promise<void> {
+    const outcome = await this.watchFrom(dir, this.epoch);
+    if (this.closed || outcome.helperGone) return;
+    this.report(outcome, true);
+    this.emitPaths(new Set([dir]));
+  }
+
+  private unwatchBelow(dir: string): void {
+    for (const [path, wd] of this.table.entriesBelow(dir)) {
+      this.helper?.removeWatch(wd);
+      this.table.removeWd(wd);
+      this.unwatched.delete(path);
+    }
+  }
+
+  /**
+   * Events were lost, so the watch table may be wrong too (directories created, moved or deleted
+   * unseen): walk the whole tree again, drop watches the walk did not confirm, then full rescan.
+   */
+  private requestResync(reason: string): void {
+    if (this.resyncRunning) {
+      this.resyncAgain = reason;
+      return;
+    }
+    this.resyncRunning = true;
+    void this.resync(reason);
+  }
+
+  private async resync(reason: string): Promise<void> {
+    this.interpreter.reset();
+    const epoch = ++this.epoch;
+    const outcome = await this.watchFrom('', epoch);
+    if (!this.closed && !outcome.helperGone) {
+      for (const [, wd] of this.table.entriesConfirmedBefore(epoch)) {
+        this.helper?.removeWatch(wd);
+        this.table.removeWd(wd);
+      }
+      if (this.table.wdOf('') !== undefined) this.rootLost = undefined;
+      this.report(outcome, false);
+      this.emitFull(reason);
+    }
+    this.resyncRunning = false;
+    const again = this.resyncAgain;
+    this.resyncAgain = undefined;
+    if (again !== undefined && !this.closed) this.requestResync(again);
+  }
+
+  private onRootLost(reason: string): void {
+    this.handlers.onWarning(`${reason} (${this.root}): nothing is watched until it is back; doing a full rescan`);
+    this.rootLost = reason;
+    this.unwatchBelow('');
+    this.interpreter.reset();
+    this.emitFull(reason);
+    this.ensureRescanTimer();
+  }
+
+  private onHelperExit(reason: string): void {
+    this.helper = undefined;
+    this.table.clear();
+    this.interpreter.reset();
+    if (this.closed) return;
+    const livedMs = Date.now() - this.helperStartedAt;
+    if (livedMs >= HEALTHY_RUN_MS) this.restartDelayMs = this.options.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
+    this.handlers.onWarning(`${reason}; restarting it in ${this.restartDelayMs} ms, then doing a full rescan`);
+    this.scheduleRestart();
+  }
+
+  private scheduleRestart(): void {
+    const delay = this.restartDelayMs;
+    this.restartDelayMs = Math.min(MAX_RESTART_DELAY_MS, delay * 2);
+    this.ensureRescanTimer();
+    this.restartTimer = setTimeout(() => void this.restart(), delay);
+  }
+
+  private async restart(): Promise<void> {
+    try {
+      await this.startHelper();
+    } catch (error) {
+      if (this.closed) return;
+      this.handlers.onWarning(`${(error as Error).message}; retrying in ${this.restartDelayMs} ms`);
+      this.scheduleRestart();
+      return;
+    }
+    if (this.closed) return;
+    this.requestResync('inotify helper restarted');
+  }
+
+  /** Full rescans on a timer while anything is unwatched; retries the watches first. */
+  private ensureRescanTimer(): void {
+    if (this.rescanTimer !== undefined) return;
+    const period = this.options.unwatchedRescanMs ?? DEFAULT_UNWATCHED_RESCAN_MS;
+    this.rescanTimer = setInterval(() => void this.rescanUnwatched(), period);
+  }
+
+  private async rescanUnwatched(): Promise<void> {
+    if (this.closed || this.resyncRunning) return;
+    if (this.helper === undefined) {
+      this.emitFull('the inotify helper is not running');
+      return;
+    }
+    if (this.rootLost !== undefined) {
+      this.requestResync(this.rootLost);
+    } else {
+      const retry = [...this.unwatched.keys()];
+      this.unwatched.clear();
+      for (const dir of retry) this.report(await this.watchFrom(dir, this.epoch), false);
+      this.emitFull(
+        this.unwatched.size === 0
+          ? 'unwatched directories are watched again'
+          : `${this.unwatched.size} directories cannot be watched`,
+      );
+    }
+    if (this.unwatched.size === 0 && this.rootLost === undefined && this.helper !== undefined) {
+      clearInterval(this.rescanTimer);
+      this.rescanTimer = undefined;
+      this.handlers.onWarning('every monitored directory is watched again');
+    }
+  }
+
+  private report(outcome: SubtreeWatchOutcome, rescanNow: boolean): void {
+    if (outcome.helperGone) return;
+    for (const dir of outcome.undecodable) {
+      this.handlers.onWarning(`a subdirectory of ${JSON.stringify(dir)} has a name that is not valid UTF-8: it is not watched`);
+    }
+    const failed = new Map([...outcome.unwatched, ...outcome.unreadable]);
+    if (failed.size === 0) return;
+    if (outcome.unwatched.size > 0) this.handlers.onWarning(describeUnwatched(outcome.unwatched, this.rescanPeriodMs()));
+    if (outcome.unreadable.size > 0) this.handlers.onWarning(describeUnreadable(outcome.unreadable));
+    for (const [dir, code] of failed) this.unwatched.set(dir, code);
+    if (rescanNow) this.emitFull('some directories cannot be watched');
+    this.ensureRescanTimer();
+  }
+
+  private rescanPeriodMs(): number {
+    return this.options.unwatchedRescanMs ?? DEFAULT_UNWATCHED_RESCAN_MS;
+  }
+
+  private emitFull(reason: string): void {
+    if (!this.closed) this.handlers.onHints({ paths: new Set(), fullRescan: true, reason });
+  }
+
+  private emitPaths(paths: Set<string>): void {
+    if (this.closed) return;
+    const open = [...paths].filter((path) => this.interpreter.openForWrite.has(path));
+    const sizes = this.bigFileSizes(paths);
+    const hints: WatchHints = {
+      paths,
+      fullRescan: false,
+      ...(open.length > 0 ? { openForWrite: new Set(open) } : {}),
+      ...(sizes.size > 0 ? { sizes } : {}),
+    };
+    this.handlers.onHints(hints);
+  }
+
+  private bigFileSizes(paths: Set<string>): Map<string, number> {
+    const sizes = new Map<string, number>();
+    const threshold = this.options.bigFileThreshold ?? 0;
+    if (threshold <= 0) return sizes;
+    for (const path of paths) {
+      try {
+        const stats = lstatSync(join(this.root, path), { throwIfNoEntry: false });
+        if (stats?.isFile() === true && stats.size >= threshold) sizes.set(path, stats.size);
+      } catch {
+        // unreadable now: the rescan will say why
+      }
+    }
+    return sizes;
+  }
+}
