@@ -20,7 +20,8 @@ export function compareHostNames(a: string, b: string): number {
 function compareDigits(x: string, y: string): number {
   const a = x.replace(/^0+(?=\d)/, '');
   const b = y.replace(/^0+(?=\d)/, '');
-  return a.length - b.length || compareText(a, b);
+  // equal values: less padding first (n1 < n01 < n001)
+  return a.length - b.length || compareText(a, b) || x.length - y.length;
 }
 
 function compareText(x: string, y: string): number {

@@ -96,6 +96,8 @@ function splitItems(expression: string): string[] {
 
 /** One item → literal text and bracket groups, with every character checked. */
 function parseItem(item: string): Segment[] {
+  const firstReason = invalidFirstCharacterReason(item.charAt(0));
+  if (firstReason !== undefined) throw new HostlistParseError(item, firstReason);
   const segments: Segment[] = [];
   let text = '';
   let index = 0;
@@ -117,8 +119,6 @@ function parseItem(item: string): Segment[] {
     }
   }
   if (text !== '') segments.push({ text });
-  const firstReason = invalidFirstCharacterReason(item.charAt(0));
-  if (firstReason !== undefined) throw new HostlistParseError(item, firstReason);
   if (longestName(segments) > MAX_HOST_NAME_LENGTH) {
     throw new HostlistParseError(item, `host name longer than ${MAX_HOST_NAME_LENGTH} characters`);
   }

@@ -40,7 +40,7 @@ export function summarizeHosts(reports: readonly HostReport[]): string[] {
   return lines;
 }
 
-/** Same class, code and message shape → one line; biggest groups first, then by class and text. */
+/** Same class, code and message shape → one line; biggest groups first, then by class, code, text. */
 function groupFailures(failed: readonly HostReport[]): FailureGroup[] {
   const groups = new Map<string, FailureGroup>();
   for (const report of failed) {
@@ -56,7 +56,10 @@ function groupFailures(failed: readonly HostReport[]): FailureGroup[] {
   }
   return [...groups.values()].sort(
     (a, b) =>
-      b.hosts.length - a.hosts.length || compareText(a.errorClass, b.errorClass) || compareText(a.shape, b.shape),
+      b.hosts.length - a.hosts.length ||
+      compareText(a.errorClass, b.errorClass) ||
+      compareText(a.code ?? '', b.code ?? '') ||
+      compareText(a.shape, b.shape),
   );
 }
 
