@@ -61,13 +61,24 @@ export class InotifyHelper {
     return this.exited ? undefined : this.child.pid;
   }
 
-  /** Resolves once the helper has answered, so a caller may scan the directory knowing it is watched. */
-  addWatch(absolutePath: string): Promise<AddWatchResult> {
-    if (this.exited) return Promise.resolve({ ok: false, code: 'EHELPERGONE' });
+  /**
+   * Resolves once the helper has answered, so a caller may scan the directory knowing it is watched.
+   * `onReply` runs synchronously when the answer is decoded, before any event read after it is
+   * delivered: record the wd there, or the first events of the new watch find no path for it.
+   */
+  addWatch(absolutePath: string, onReply?: (result: AddWatchResult) => void): Promise<AddWatchResult> {
+    const gone: AddWatchResult = { ok: false, code: 'EHELPERGONE' };
+    if (this.exited) {
+      onReply?.(gone);
+      return Promise.resolve(gone);
+    }
     const requestId = this.nextRequestId++;
     if (this.nextRequestId > 0x7fffffff) this.nextRequestId = 1;
     return new Promise((resolve) => {
-      this.pendingAdds.set(requestId, resolve);
+      this.pendingAdds.set(requestId, (result) => {
+        onReply?.(result);
+        resolve(result);
+      });
       this.child.stdin.write(encodeAddWatch(requestId, Buffer.from(absolutePath, 'utf8')));
     });
   }

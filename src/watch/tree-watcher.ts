@@ -120,8 +120,8 @@ class RunningTreeWatcher implements TreeWatcher {
       matcher: this.matcher,
       table: this.table,
       epoch,
-      addWatch: (path) =>
-        helper === undefined ? Promise.resolve({ ok: false, code: 'EHELPERGONE' }) : helper.addWatch(path),
+      addWatch: (path, onReply) =>
+        helper === undefined ? Promise.resolve({ ok: false, code: 'EHELPERGONE' }) : helper.addWatch(path, onReply),
     });
   }
 

@@ -11,7 +11,8 @@ export interface SubtreeWatchDeps {
   readonly root: string;
   readonly matcher: PathMatcher;
   readonly table: WatchTable;
-  readonly addWatch: (absolutePath: string) => Promise<AddWatchResult>;
+  /** InotifyHelper.addWatch: `onReply` must run before later events are interpreted. */
+  readonly addWatch: (absolutePath: string, onReply: (result: AddWatchResult) => void) => Promise<AddWatchResult>;
   /** Stamped on every watch confirmed by this walk (see WatchTable.entriesConfirmedBefore). */
   readonly epoch: number;
 }
@@ -48,13 +49,17 @@ async function visit(dir: string, deps: SubtreeWatchDeps, outcome: SubtreeWatchO
   const decision = dir === '' ? ROOT_DECISION : deps.matcher.decide(dir, 'dir');
   const absolute = dir === '' ? deps.root : join(deps.root, dir);
   if (decision.monitor) {
-    const added = await deps.addWatch(absolute);
-    if (added.ok) deps.table.set(added.wd, dir, deps.epoch);
-    else if (added.code === 'EHELPERGONE') {
-      outcome.helperGone = true;
-      return;
-    } else if (VANISHED.has(added.code)) return;
-    else outcome.unwatched.set(dir, added.code);
+    const added = await deps.addWatch(absolute, (reply) => {
+      if (reply.ok) deps.table.set(reply.wd, dir, deps.epoch);
+    });
+    if (!added.ok) {
+      if (added.code === 'EHELPERGONE') {
+        outcome.helperGone = true;
+        return;
+      }
+      if (VANISHED.has(added.code)) return;
+      outcome.unwatched.set(dir, added.code);
+    }
   }
   if (!decision.walk) return;
   const subdirs = listSubdirectories(absolute, dir, outcome);
