@@ -36,7 +36,14 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
             limit(async () => {
               const startedAt = Date.now();
               const error = await applyOnHost(host, join(work, String(i)));
-              const result: HostResult = { host, batchId: batch.id, ok: error === undefined, ...(error ? { error } : {}), startedAt, finishedAt: Date.now() };
+              const result: HostResult = {
+                host,
+                batchId: batch.id,
+                ok: error === undefined,
+                ...(error ? { error } : {}),
+                startedAt,
+                finishedAt: Date.now(),
+              };
               push.onHostDone?.(result);
               return result;
             }),
@@ -47,14 +54,24 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
       }
 
       async function applyOnHost(host: string, hostWork: string): Promise<HostFailure | undefined> {
-        if (push.signal?.aborted === true) return { class: 'other', message: 'aborted before this host was started', code: 'aborted' };
-        if (!isSafeHostName(host)) return { class: 'other', message: `not a usable host name: ${JSON.stringify(host)}`, code: 'invalid-host-name' };
+        if (push.signal?.aborted === true)
+          return { class: 'other', message: 'aborted before this host was started', code: 'aborted' };
+        if (!isSafeHostName(host))
+          return {
+            class: 'other',
+            message: `not a usable host name: ${JSON.stringify(host)}`,
+            code: 'invalid-host-name',
+          };
         const stage = join(hostWork, stageDirName(batch.id));
         try {
           await mkdir(hostWork);
           await writeStageDir(stage, plan, { link: false });
         } catch (err) {
-          return { class: 'other', message: `cannot stage the batch locally: ${(err as Error).message}`, code: 'local-stage' };
+          return {
+            class: 'other',
+            message: `cannot stage the batch locally: ${(err as Error).message}`,
+            code: 'local-stage',
+          };
         }
         const run = await execa(options.shell ?? 'sh', [join(stage, 'apply.sh'), join(root, host)], {
           reject: false,
@@ -66,8 +83,19 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
         if (result?.ok === true) return undefined;
         if (result !== undefined) return applyFailure(result, batch);
         if (run.isCanceled) return { class: 'other', message: 'aborted', code: 'aborted' };
-        if (run.timedOut) return { class: 'timeout', message: `apply did not finish within ${options.operationTimeoutMs} ms` };
-        return { class: 'other', message: clip(`apply printed no result (exit ${run.exitCode ?? run.signal}): ${String(run.stderr)}`, 600), code: 'no-result' };
+        if (run.timedOut)
+          return {
+            class: 'timeout',
+            message: `apply did not finish within ${options.operationTimeoutMs} ms`,
+          };
+        return {
+          class: 'other',
+          message: clip(
+            `apply printed no result (exit ${run.exitCode ?? run.signal}): ${String(run.stderr)}`,
+            600,
+          ),
+          code: 'no-result',
+        };
       }
     },
     async close(): Promise<void> {},

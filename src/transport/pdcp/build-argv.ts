@@ -16,19 +16,33 @@ export function toSeconds(ms: number): string {
 }
 
 function common(round: RoundSettings): string[] {
-  return [
-    '-R', 'ssh',
-    '-b', // batch mode: one SIGINT stops it (and its ssh children)
-    '-t', toSeconds(round.connectTimeoutMs),
-    '-u', toSeconds(round.operationTimeoutMs),
-    '-f', String(Math.max(1, Math.floor(round.fanout))),
-    '-w', `^${round.hostsFile}`,
+  // -b (batch mode): one SIGINT stops pdsh and its ssh children
+  const options: [string, string?][] = [
+    ['-R', 'ssh'],
+    ['-b'],
+    ['-t', toSeconds(round.connectTimeoutMs)],
+    ['-u', toSeconds(round.operationTimeoutMs)],
+    ['-f', String(Math.max(1, Math.floor(round.fanout)))],
+    ['-w', `^${round.hostsFile}`],
   ];
+  return options.flatMap(([flag, value]) => (value === undefined ? [flag] : [flag, value]));
 }
 
 /** Round 1: copy the stage directory (recursive, modes and mtimes kept) into remoteTmp. */
-export function buildPdcpArgv(round: RoundSettings, localStage: string, remoteTmp: string, remotePdcpPath?: string): string[] {
-  return [...common(round), '-r', '-p', ...(remotePdcpPath !== undefined ? ['-e', remotePdcpPath] : []), localStage, remoteTmp];
+export function buildPdcpArgv(
+  round: RoundSettings,
+  localStage: string,
+  remoteTmp: string,
+  remotePdcpPath?: string,
+): string[] {
+  return [
+    ...common(round),
+    '-r',
+    '-p',
+    ...(remotePdcpPath !== undefined ? ['-e', remotePdcpPath] : []),
+    localStage,
+    remoteTmp,
+  ];
 }
 
 /** Round 2: run the fixed script from the stage; only safe, fixed words reach the node's shell. */

@@ -21,14 +21,25 @@ export async function checkPdcpAvailable(tools: PdcpTools = {}): Promise<string 
       return `${name} not found (${isAbsolute(path) ? path : `not on PATH`}; Debian/Ubuntu: apt-get install pdsh openssh-client)`;
     }
   }
-  const version = await execa(tools.pdshPath ?? 'pdsh', ['-V'], { reject: false, all: true, stdin: 'ignore', timeout: 10_000 });
+  const version = await execa(tools.pdshPath ?? 'pdsh', ['-V'], {
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+    timeout: 10_000,
+  });
   const modules = /rcmd modules:([^(\n]*)/.exec(String(version.all ?? ''))?.[1] ?? '';
-  if (!/\bssh\b/.test(modules)) return `pdsh has no ssh rcmd module (pdsh -V lists: ${modules.trim() || 'nothing'})`;
+  if (!/\bssh\b/.test(modules))
+    return `pdsh has no ssh rcmd module (pdsh -V lists: ${modules.trim() || 'nothing'})`;
   return undefined;
 }
 
 async function findExecutable(path: string): Promise<string | undefined> {
-  const candidates = path.includes('/') ? [path] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, path));
+  const candidates = path.includes('/')
+    ? [path]
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, path));
   for (const candidate of candidates) {
     try {
       await access(candidate, constants.X_OK);

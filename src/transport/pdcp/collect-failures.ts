@@ -16,11 +16,15 @@ export interface CollectedStderr {
   readonly context: ReadonlyMap<string, readonly string[]>;
 }
 
-export function collectFailures(stderr: string, resolveHost: (label: string) => string | undefined): CollectedStderr {
+export function collectFailures(
+  stderr: string,
+  resolveHost: (label: string) => string | undefined,
+): CollectedStderr {
   const specific = new Map<string, PdcpLineFailure[]>();
   const generic = new Map<string, PdcpLineFailure[]>();
   const context = new Map<string, string[]>();
-  const add = <T>(map: Map<string, T[]>, host: string, value: T) => map.set(host, [...(map.get(host) ?? []), value]);
+  const add = <T>(map: Map<string, T[]>, host: string, value: T) =>
+    map.set(host, [...(map.get(host) ?? []), value]);
   for (const line of stderr.split('\n')) {
     const failure = parsePdcpLine(line);
     if (failure !== undefined) {
@@ -30,7 +34,8 @@ export function collectFailures(stderr: string, resolveHost: (label: string) => 
     }
     const hostLine = splitHostLine(line);
     const host = hostLine === undefined ? undefined : resolveHost(hostLine.host);
-    if (host !== undefined && hostLine !== undefined && hostLine.text !== '') add(context, host, hostLine.text);
+    if (host !== undefined && hostLine !== undefined && hostLine.text !== '')
+      add(context, host, hostLine.text);
   }
   const failures = new Map<string, CollectedFailure>();
   for (const host of new Set([...specific.keys(), ...generic.keys()])) {
@@ -39,7 +44,10 @@ export function collectFailures(stderr: string, resolveHost: (label: string) => 
     const partial = [...lines, ...fallback].some((f) => f.partial === true);
     const first = lines[0] ?? fallback[0];
     if (first === undefined) continue;
-    const messages = lines.length > 0 ? lines.map((f) => f.message) : [...(context.get(host) ?? []), ...fallback.map((f) => f.message)];
+    const messages =
+      lines.length > 0
+        ? lines.map((f) => f.message)
+        : [...(context.get(host) ?? []), ...fallback.map((f) => f.message)];
     const code = (lines.length > 0 ? lines : fallback).find((f) => f.code !== undefined)?.code;
     failures.set(host, {
       class: first.errorClass,

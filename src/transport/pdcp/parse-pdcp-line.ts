@@ -23,8 +23,14 @@ const HOST_LINE = /^(\S+): (.*)$/;
 /** ssh and node diagnostics → class, most specific first. */
 const SSH_PATTERNS: readonly (readonly [RegExp, HostErrorClass])[] = [
   [/Connection timed out during banner exchange|Connection to \S+ port \d+ timed out/, 'timeout'],
-  [/Host key verification failed\.|Host key for .* has changed|No \S+ host key is known for|REMOTE HOST IDENTIFICATION HAS CHANGED/, 'hostkey'],
-  [/Permission denied \(|Too many authentication failures|no matching host key type found|Authentication failed/, 'auth'],
+  [
+    /Host key verification failed\.|Host key for .* has changed|No \S+ host key is known for|REMOTE HOST IDENTIFICATION HAS CHANGED/,
+    'hostkey',
+  ],
+  [
+    /Permission denied \(|Too many authentication failures|no matching host key type found|Authentication failed/,
+    'auth',
+  ],
   [/Connection timed out|Operation timed out/, 'timeout'],
   [
     /Connection refused|No route to host|Network is unreachable|Could not resolve hostname|Name or service not known|Temporary failure in name resolution|Connection reset by peer|Connection closed by|kex_exchange_identification|Broken pipe/,
@@ -36,7 +42,8 @@ const SSH_PATTERNS: readonly (readonly [RegExp, HostErrorClass])[] = [
 export function parsePdcpLine(raw: string): PdcpLineFailure | undefined {
   const line = withoutCr(raw);
   const tool = TOOL_LINE.exec(line);
-  if (tool !== null) return parseToolLine(tool[1] as 'pdcp' | 'pdsh', tool[2] as string, (tool[3] as string).trim());
+  if (tool !== null)
+    return parseToolLine(tool[1] as 'pdcp' | 'pdsh', tool[2] as string, (tool[3] as string).trim());
   const hostLine = splitHostLine(line);
   if (hostLine === undefined) return undefined;
   for (const [pattern, errorClass] of SSH_PATTERNS) {
@@ -65,20 +72,52 @@ function parseToolLine(tool: 'pdcp' | 'pdsh', host: string, text: string): PdcpL
     return { host, errorClass: 'remote-io', message: text.slice('fatal: '.length), partial: true };
   }
   if (text === 'command timeout') {
-    return { host, errorClass: 'timeout', message: `${tool}: no result within the operation timeout (command timeout)`, partial: true };
+    return {
+      host,
+      errorClass: 'timeout',
+      message: `${tool}: no result within the operation timeout (command timeout)`,
+      partial: true,
+    };
   }
   const exit = /^ssh exited with exit code (\d+)$/.exec(text);
   if (exit !== null) {
     const rc = Number(exit[1]);
     if (rc === 127) {
       return tool === 'pdcp'
-        ? { host, errorClass: 'other', code: 'remote-pdcp-missing', message: `${tool}: ${text} (pdcp is not installed at the same path on the node)`, generic: true }
-        : { host, errorClass: 'other', code: 'remote-command-missing', message: `${tool}: ${text}`, generic: true };
+        ? {
+            host,
+            errorClass: 'other',
+            code: 'remote-pdcp-missing',
+            message: `${tool}: ${text} (pdcp is not installed at the same path on the node)`,
+            generic: true,
+          }
+        : {
+            host,
+            errorClass: 'other',
+            code: 'remote-command-missing',
+            message: `${tool}: ${text}`,
+            generic: true,
+          };
     }
     // 255 is ssh's own failure (a diagnostic line names it); other codes come from the node's side
-    return { host, errorClass: 'other', code: rc === 255 ? 'ssh-failed' : 'remote-exit', message: `${tool}: ${text}`, generic: true, ...(rc === 255 ? {} : { partial: true }) };
+    return {
+      host,
+      errorClass: 'other',
+      code: rc === 255 ? 'ssh-failed' : 'remote-exit',
+      message: `${tool}: ${text}`,
+      generic: true,
+      ...(rc === 255 ? {} : { partial: true }),
+    };
   }
   const signal = /^ssh killed by signal (\d+)$/.exec(text);
-  if (signal !== null) return { host, errorClass: 'other', code: 'ssh-killed', message: `${tool}: ${text}`, generic: true, partial: true };
+  if (signal !== null)
+    return {
+      host,
+      errorClass: 'other',
+      code: 'ssh-killed',
+      message: `${tool}: ${text}`,
+      generic: true,
+      partial: true,
+    };
   return undefined;
 }

@@ -10,7 +10,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TransportError } from '../../errors.js';
-import type { Batch, ConnectionSettings, HostFailure, HostResult, PushOptions, Transport } from '../../types.js';
+import type {
+  Batch,
+  ConnectionSettings,
+  HostFailure,
+  HostResult,
+  PushOptions,
+  Transport,
+} from '../../types.js';
 import { isSafeHostName, normalizeRemoteDir } from '../shared/safe-words.js';
 import { buildStagePlan } from '../shared/stage-plan.js';
 import { stageDirName, writeStageDir } from '../shared/write-stage.js';
@@ -34,7 +41,10 @@ export interface PdcpTransportOptions {
   readonly remoteTmp?: string;
 }
 
-export function createPdcpTransport(settings: ConnectionSettings, options: PdcpTransportOptions = {}): Transport {
+export function createPdcpTransport(
+  settings: ConnectionSettings,
+  options: PdcpTransportOptions = {},
+): Transport {
   const remoteTmp = normalizeRemoteDir(options.remoteTmp ?? '/tmp');
   const pdcp = options.pdcpPath ?? 'pdcp';
   const pdsh = options.pdshPath ?? 'pdsh';
@@ -44,7 +54,18 @@ export function createPdcpTransport(settings: ConnectionSettings, options: PdcpT
     async push(batch: Batch, hosts: readonly string[], push: PushOptions): Promise<HostResult[]> {
       const missing = await (available ??= checkPdcpAvailable({ pdcpPath: pdcp, pdshPath: pdsh }));
       if (missing !== undefined) throw new TransportError(`pdcp transport: ${missing}`);
-      return pushBatch({ settings, remoteTmp, pdcp, pdsh, ...(options.remotePdcpPath !== undefined ? { remotePdcpPath: options.remotePdcpPath } : {}) }, batch, hosts, push);
+      return pushBatch(
+        {
+          settings,
+          remoteTmp,
+          pdcp,
+          pdsh,
+          ...(options.remotePdcpPath !== undefined ? { remotePdcpPath: options.remotePdcpPath } : {}),
+        },
+        batch,
+        hosts,
+        push,
+      );
     },
     async close(): Promise<void> {},
   };
@@ -58,18 +79,35 @@ interface PushContext {
   readonly remotePdcpPath?: string;
 }
 
-async function pushBatch(ctx: PushContext, batch: Batch, hosts: readonly string[], push: PushOptions): Promise<HostResult[]> {
+async function pushBatch(
+  ctx: PushContext,
+  batch: Batch,
+  hosts: readonly string[],
+  push: PushOptions,
+): Promise<HostResult[]> {
   const startedAt = Date.now();
   const unique = [...new Set(hosts)];
   const results = new Map<string, HostResult>();
   const finish = (host: string, error: HostFailure | undefined) => {
-    const result: HostResult = { host, batchId: batch.id, ok: error === undefined, ...(error ? { error } : {}), startedAt, finishedAt: Date.now() };
+    const result: HostResult = {
+      host,
+      batchId: batch.id,
+      ok: error === undefined,
+      ...(error ? { error } : {}),
+      startedAt,
+      finishedAt: Date.now(),
+    };
     results.set(host, result);
     push.onHostDone?.(result);
   };
   const plan = buildStagePlan(batch); // a batch no node could apply throws before anything is sent
   for (const host of unique) {
-    if (!isSafeHostName(host)) finish(host, { class: 'other', code: 'invalid-host-name', message: `not a usable host name: ${JSON.stringify(host)}` });
+    if (!isSafeHostName(host))
+      finish(host, {
+        class: 'other',
+        code: 'invalid-host-name',
+        message: `not a usable host name: ${JSON.stringify(host)}`,
+      });
   }
   let pending = unique.filter((host) => !results.has(host));
   const resolveHost = makeHostLabelResolver(pending);
@@ -85,34 +123,58 @@ async function pushBatch(ctx: PushContext, batch: Batch, hosts: readonly string[
     const round = async (hostsOfRound: readonly string[]): Promise<RoundSettings> => {
       const hostsFile = join(work, `hosts.${rounds++}`);
       await writeFile(hostsFile, `${hostsOfRound.join('\n')}\n`);
-      return { hostsFile, fanout: push.fanout, connectTimeoutMs: ctx.settings.connectTimeoutMs, operationTimeoutMs: ctx.settings.operationTimeoutMs };
+      return {
+        hostsFile,
+        fanout: push.fanout,
+        connectTimeoutMs: ctx.settings.connectTimeoutMs,
+        operationTimeoutMs: ctx.settings.operationTimeoutMs,
+      };
     };
     // pdsh enforces both timeouts per host; this bound only catches a pdsh that hangs itself
     const hardLimit = (n: number) =>
-      Math.ceil(n / Math.max(1, push.fanout)) * (ctx.settings.connectTimeoutMs + ctx.settings.operationTimeoutMs + 2_000) + 30_000;
+      Math.ceil(n / Math.max(1, push.fanout)) *
+        (ctx.settings.connectTimeoutMs + ctx.settings.operationTimeoutMs + 2_000) +
+      30_000;
     const run = async (tool: string, argv: string[], n: number) =>
-      runTool(tool, argv, { env, timeoutMs: hardLimit(n), ...(push.signal !== undefined ? { signal: push.signal } : {}) });
+      runTool(tool, argv, {
+        env,
+        timeoutMs: hardLimit(n),
+        ...(push.signal !== undefined ? { signal: push.signal } : {}),
+      });
 
     if (push.signal?.aborted === true) {
-      for (const host of pending) finish(host, { class: 'other', code: 'aborted', message: 'aborted before the push started' });
+      for (const host of pending)
+        finish(host, { class: 'other', code: 'aborted', message: 'aborted before the push started' });
       pending = [];
     }
 
     // Round 1: the stage to every host.
     const cleanup: string[] = [];
     if (pending.length > 0) {
-      const staged = await run(ctx.pdcp, buildPdcpArgv(await round(pending), join(work, stageName), ctx.remoteTmp, ctx.remotePdcpPath), pending.length);
+      const staged = await run(
+        ctx.pdcp,
+        buildPdcpArgv(await round(pending), join(work, stageName), ctx.remoteTmp, ctx.remotePdcpPath),
+        pending.length,
+      );
       for (const [host, failure] of stageRoundFailures(pending, staged, resolveHost)) {
         if (failure.partial && failure.code !== 'aborted') cleanup.push(host);
-        finish(host, { class: failure.class, message: failure.message, ...(failure.code !== undefined ? { code: failure.code } : {}) });
+        finish(host, {
+          class: failure.class,
+          message: failure.message,
+          ...(failure.code !== undefined ? { code: failure.code } : {}),
+        });
       }
       pending = pending.filter((host) => !results.has(host));
     }
 
     // Round 2: apply where the stage arrived; meanwhile remove half-copied stages elsewhere.
     const [applied] = await Promise.all([
-      pending.length > 0 ? round(pending).then((r) => run(ctx.pdsh, buildApplyArgv(r, remoteStage), pending.length)) : undefined,
-      cleanup.length > 0 ? round(cleanup).then((r) => run(ctx.pdsh, buildCleanupArgv(r, remoteStage), cleanup.length)) : undefined,
+      pending.length > 0
+        ? round(pending).then((r) => run(ctx.pdsh, buildApplyArgv(r, remoteStage), pending.length))
+        : undefined,
+      cleanup.length > 0
+        ? round(cleanup).then((r) => run(ctx.pdsh, buildCleanupArgv(r, remoteStage), cleanup.length))
+        : undefined,
     ]);
     if (applied !== undefined) {
       const { results: outcome, staleStage } = applyRoundResults(pending, applied, batch, resolveHost);

@@ -9,7 +9,11 @@ import type { ToolRun } from './run-tool.js';
 type Resolve = (label: string) => string | undefined;
 
 /** Round 1 (pdcp): the hosts that did not get the stage, and why. */
-export function stageRoundFailures(hosts: readonly string[], run: ToolRun, resolveHost: Resolve): Map<string, CollectedFailure> {
+export function stageRoundFailures(
+  hosts: readonly string[],
+  run: ToolRun,
+  resolveHost: Resolve,
+): Map<string, CollectedFailure> {
   const { failures } = collectFailures(run.stderr, resolveHost);
   const result = new Map<string, CollectedFailure>();
   for (const host of hosts) {
@@ -27,7 +31,12 @@ export interface ApplyRoundResults {
 }
 
 /** Round 2 (pdsh sh apply.sh): ok only with the OK line. */
-export function applyRoundResults(hosts: readonly string[], run: ToolRun, batch: Batch, resolveHost: Resolve): ApplyRoundResults {
+export function applyRoundResults(
+  hosts: readonly string[],
+  run: ToolRun,
+  batch: Batch,
+  resolveHost: Resolve,
+): ApplyRoundResults {
   const outcomes = new Map<string, ApplyResult>();
   for (const [label, outcome] of parseApplyOutput(run.stdout, batch.id)) {
     const host = resolveHost(label);
@@ -58,8 +67,15 @@ export function applyRoundResults(hosts: readonly string[], run: ToolRun, batch:
       continue;
     }
     staleStage.push(host);
-    const said = [...(context.get(host) ?? []), ...(run.exitCode !== 0 ? [`pdsh exited with ${run.exitCode}: ${run.stderr}`] : [])].join('; ');
-    results.set(host, { class: 'other', code: 'no-result', message: clip(`apply.sh printed no result${said ? `: ${said}` : ''}`, 600) });
+    const said = [
+      ...(context.get(host) ?? []),
+      ...(run.exitCode !== 0 ? [`pdsh exited with ${run.exitCode}: ${run.stderr}`] : []),
+    ].join('; ');
+    results.set(host, {
+      class: 'other',
+      code: 'no-result',
+      message: clip(`apply.sh printed no result${said ? `: ${said}` : ''}`, 600),
+    });
   }
   return { results, staleStage };
 }
@@ -67,15 +83,26 @@ export function applyRoundResults(hosts: readonly string[], run: ToolRun, batch:
 /** A failure of the whole pdcp/pdsh run, for hosts it did not name. */
 function wholeRunFailure(run: ToolRun, tool: string): CollectedFailure | undefined {
   if (run.canceled) return { class: 'other', code: 'aborted', message: 'aborted', partial: true };
-  if (run.timedOut) return { class: 'timeout', message: `${tool} did not finish in time and was stopped`, partial: true };
-  if (run.startError !== undefined) return { class: 'other', code: `${tool}-failed`, message: clip(run.startError, 600), partial: false };
+  if (run.timedOut)
+    return { class: 'timeout', message: `${tool} did not finish in time and was stopped`, partial: true };
+  if (run.startError !== undefined)
+    return { class: 'other', code: `${tool}-failed`, message: clip(run.startError, 600), partial: false };
   if (run.exitCode !== 0 && tool === 'pdcp') {
     // pdcp exits non-zero only for local errors (bad option, unreadable source): nothing was sent
-    return { class: 'other', code: 'pdcp-failed', message: clip(`pdcp exited with ${run.exitCode}: ${run.stderr}`, 600), partial: false };
+    return {
+      class: 'other',
+      code: 'pdcp-failed',
+      message: clip(`pdcp exited with ${run.exitCode}: ${run.stderr}`, 600),
+      partial: false,
+    };
   }
   return undefined;
 }
 
 function withoutPartial(failure: CollectedFailure): HostFailure {
-  return { class: failure.class, message: failure.message, ...(failure.code !== undefined ? { code: failure.code } : {}) };
+  return {
+    class: failure.class,
+    message: failure.message,
+    ...(failure.code !== undefined ? { code: failure.code } : {}),
+  };
 }

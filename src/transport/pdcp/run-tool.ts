@@ -17,7 +17,11 @@ export interface RunToolOptions {
   readonly signal?: AbortSignal;
 }
 
-export async function runTool(file: string, args: readonly string[], options: RunToolOptions): Promise<ToolRun> {
+export async function runTool(
+  file: string,
+  args: readonly string[],
+  options: RunToolOptions,
+): Promise<ToolRun> {
   const run = await execa(file, args, {
     reject: false,
     env: options.env,

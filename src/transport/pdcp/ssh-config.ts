@@ -12,9 +12,11 @@ export function renderSshConfig(settings: ConnectionSettings): string {
     'BatchMode yes',
     `StrictHostKeyChecking ${settings.acceptNewHostKeys ? 'accept-new' : 'yes'}`,
   ];
-  if (settings.knownHostsFile !== undefined) lines.push(`UserKnownHostsFile ${quote(settings.knownHostsFile, 'known hosts file', true)}`);
+  if (settings.knownHostsFile !== undefined)
+    lines.push(`UserKnownHostsFile ${quote(settings.knownHostsFile, 'known hosts file', true)}`);
   for (const file of settings.identityFiles) lines.push(`IdentityFile ${quote(file, 'identity file', true)}`);
-  if (settings.sshConfigFile !== undefined) lines.push(`Include ${quote(settings.sshConfigFile, 'ssh config file', false)}`);
+  if (settings.sshConfigFile !== undefined)
+    lines.push(`Include ${quote(settings.sshConfigFile, 'ssh config file', false)}`);
   else lines.push('Include ~/.ssh/config', 'Include /etc/ssh/ssh_config');
   lines.push('Host *', `  User ${quote(settings.user, 'user', false)}`, '');
   return lines.join('\n');
@@ -22,20 +24,33 @@ export function renderSshConfig(settings: ConnectionSettings): string {
 
 /** `"value"` for ssh_config; `%` is a token character in paths that take tokens. */
 function quote(value: string, what: string, tokens: boolean): string {
-  if (value === '' || /["\n\r\0]/.test(value)) throw new TransportError(`${what} ${JSON.stringify(value)} cannot be passed to ssh (empty, or holds a quote or newline)`);
+  if (value === '' || /["\n\r\0]/.test(value))
+    throw new TransportError(
+      `${what} ${JSON.stringify(value)} cannot be passed to ssh (empty, or holds a quote or newline)`,
+    );
   return `"${tokens ? value.replaceAll('%', '%%') : value}"`;
 }
 
 /** Keys of the caller's environment that would change what pdsh/pdcp do behind our back. */
-const OVERRIDDEN = ['PDSH_SSH_ARGS_APPEND', 'PDSH_SSH_ARGS', 'PDSH_RCMD_TYPE', 'PDSH_CONNECT_TIMEOUT', 'WCOLL', 'FANOUT'];
+const OVERRIDDEN = [
+  'PDSH_SSH_ARGS_APPEND',
+  'PDSH_SSH_ARGS',
+  'PDSH_RCMD_TYPE',
+  'PDSH_CONNECT_TIMEOUT',
+  'WCOLL',
+  'FANOUT',
+];
 
 /** Environment for pdsh/pdcp children: ssh reads only our generated config; C locale for parsable text. */
 export function pdshEnvironment(base: NodeJS.ProcessEnv, sshConfigPath: string): Record<string, string> {
   if (!/^[A-Za-z0-9._/+-]+$/.test(sshConfigPath)) {
-    throw new TransportError(`temp path ${JSON.stringify(sshConfigPath)} cannot be passed through PDSH_SSH_ARGS (set TMPDIR to a plain path)`);
+    throw new TransportError(
+      `temp path ${JSON.stringify(sshConfigPath)} cannot be passed through PDSH_SSH_ARGS (set TMPDIR to a plain path)`,
+    );
   }
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(base)) if (value !== undefined && !OVERRIDDEN.includes(key)) env[key] = value;
+  for (const [key, value] of Object.entries(base))
+    if (value !== undefined && !OVERRIDDEN.includes(key)) env[key] = value;
   return {
     ...env,
     LC_ALL: 'C',

@@ -25,7 +25,7 @@ export function encodeField(value: string): string {
 /** The inverse of encodeField (what the script's `printf '%b'` does), for tests and diagnostics. */
 export function decodeField(field: string): string {
   const bytes: number[] = [];
-  for (let i = 0; i < field.length; ) {
+  for (let i = 0; i < field.length;) {
     const m = /^\\0([0-7]{3})/.exec(field.slice(i, i + 5));
     if (m?.[1] !== undefined) {
       bytes.push(parseInt(m[1], 8));

@@ -10,7 +10,9 @@ const REMOTE_DIR = /^\/[A-Za-z0-9._/-]*$/;
 /** A batch id is part of remote paths and temp names: letters, digits, `._:-`, at most 64. */
 export function assertSafeBatchId(id: string): void {
   if (!BATCH_ID.test(id)) {
-    throw new TransportError(`batch id ${JSON.stringify(id)} is not usable in remote file names (want [A-Za-z0-9._:-], at most 64)`);
+    throw new TransportError(
+      `batch id ${JSON.stringify(id)} is not usable in remote file names (want [A-Za-z0-9._:-], at most 64)`,
+    );
   }
 }
 
@@ -22,7 +24,9 @@ export function isSafeHostName(host: string): boolean {
 /** The remote staging directory is a word of the remote command: an absolute plain path. */
 export function normalizeRemoteDir(dir: string): string {
   if (!REMOTE_DIR.test(dir) || dir.split('/').some((part) => part === '..')) {
-    throw new TransportError(`remote tmp dir ${JSON.stringify(dir)} must be an absolute path of [A-Za-z0-9._/-] without ".."`);
+    throw new TransportError(
+      `remote tmp dir ${JSON.stringify(dir)} must be an absolute path of [A-Za-z0-9._/-] without ".."`,
+    );
   }
   const trimmed = dir.replace(/\/+$/, '');
   return trimmed === '' ? '/' : trimmed;

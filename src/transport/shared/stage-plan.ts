@@ -46,11 +46,19 @@ export function buildStagePlan(batch: Batch): StagePlan {
   const records: string[] = [];
   const contents: { index: number; source: string }[] = [];
   const sums: string[] = [];
-  const groups = { owner: new Map<string, number[]>(), mode: new Map<string, number[]>(), mtime: new Map<string, number[]>() };
+  const groups = {
+    owner: new Map<string, number[]>(),
+    mode: new Map<string, number[]>(),
+    mtime: new Map<string, number[]>(),
+  };
   batch.changes.forEach((change, n) => {
     checkRelativePath(change.path, batch.id);
     const path = encodeField(change.path);
-    const record = (op: string, e: TreeEntry | undefined, fields: { mode?: boolean; mtime?: boolean; target?: string }) =>
+    const record = (
+      op: string,
+      e: TreeEntry | undefined,
+      fields: { mode?: boolean; mtime?: boolean; target?: string },
+    ) =>
       [
         op,
         n,
@@ -66,7 +74,8 @@ export function buildStagePlan(batch: Batch): StagePlan {
         const e = needEntry(change, batch.id);
         const source = batch.staged.get(change.path);
         if (source === undefined) throw badChange(batch.id, change, 'no staged content for this write');
-        if (e.hash === undefined || !/^[0-9a-f]{64}$/.test(e.hash)) throw badChange(batch.id, change, 'no sha256 for this write');
+        if (e.hash === undefined || !/^[0-9a-f]{64}$/.test(e.hash))
+          throw badChange(batch.id, change, 'no sha256 for this write');
         contents.push({ index: n, source });
         sums.push(`${e.hash}  c/${n}`);
         push(groups.owner, `${e.uid}:${e.gid}`, n);
@@ -77,7 +86,8 @@ export function buildStagePlan(batch: Batch): StagePlan {
       }
       case 'symlink': {
         const e = needEntry(change, batch.id);
-        if (e.target === undefined || e.target === '') throw badChange(batch.id, change, 'symlink without a target');
+        if (e.target === undefined || e.target === '')
+          throw badChange(batch.id, change, 'symlink without a target');
         records.push(record('symlink', e, { target: e.target }));
         break;
       }
@@ -95,10 +105,28 @@ export function buildStagePlan(batch: Batch): StagePlan {
       }
     }
   });
-  const manifest = [MANIFEST_MAGIC, `batch ${batch.id}`, `dest ${encodeField(dest)}`, ...records, `end ${records.length}`, ''].join('\n');
-  const meta = [...metaLines('owner', groups.owner), ...metaLines('mode', groups.mode), ...metaLines('mtime', groups.mtime), ''].join('\n');
+  const manifest = [
+    MANIFEST_MAGIC,
+    `batch ${batch.id}`,
+    `dest ${encodeField(dest)}`,
+    ...records,
+    `end ${records.length}`,
+    '',
+  ].join('\n');
+  const meta = [
+    ...metaLines('owner', groups.owner),
+    ...metaLines('mode', groups.mode),
+    ...metaLines('mtime', groups.mtime),
+    '',
+  ].join('\n');
   const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-  const allSums = [`${sha(manifest)}  manifest`, `${sha(meta)}  meta`, `${sha(APPLY_SCRIPT)}  apply.sh`, ...sums, ''].join('\n');
+  const allSums = [
+    `${sha(manifest)}  manifest`,
+    `${sha(meta)}  meta`,
+    `${sha(APPLY_SCRIPT)}  apply.sh`,
+    ...sums,
+    '',
+  ].join('\n');
   return {
     files: new Map([
       ['apply.sh', APPLY_SCRIPT],
@@ -119,7 +147,8 @@ function push(map: Map<string, number[]>, key: string, n: number): void {
 function metaLines(kind: string, groups: Map<string, number[]>): string[] {
   const lines: string[] = [];
   for (const [value, indices] of groups) {
-    for (let i = 0; i < indices.length; i += META_CHUNK) lines.push(`${kind} ${value} ${indices.slice(i, i + META_CHUNK).join(' ')}`);
+    for (let i = 0; i < indices.length; i += META_CHUNK)
+      lines.push(`${kind} ${value} ${indices.slice(i, i + META_CHUNK).join(' ')}`);
   }
   return lines;
 }
@@ -136,7 +165,9 @@ function badChange(batchId: string, change: Change, reason: string): TransportEr
 function checkRelativePath(path: string, batchId: string): void {
   const parts = path.split('/');
   if (path === '' || path.includes('\0') || parts.some((p) => p === '' || p === '.' || p === '..')) {
-    throw new TransportError(`batch ${batchId}: change path ${JSON.stringify(path)} is not a clean relative path`);
+    throw new TransportError(
+      `batch ${batchId}: change path ${JSON.stringify(path)} is not a clean relative path`,
+    );
   }
 }
 

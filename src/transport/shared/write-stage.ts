@@ -13,7 +13,11 @@ export function stageDirName(batchId: string): string {
 
 const PARALLEL = 64;
 
-export async function writeStageDir(dir: string, plan: StagePlan, options: { readonly link: boolean }): Promise<void> {
+export async function writeStageDir(
+  dir: string,
+  plan: StagePlan,
+  options: { readonly link: boolean },
+): Promise<void> {
   // 0700: on the node the stage holds root-owned, possibly setuid content until it is installed
   await mkdir(dir, { mode: 0o700 });
   for (const [name, text] of plan.files) await writeFile(join(dir, name), text, { mode: 0o600 });
