@@ -18,13 +18,16 @@ interface Group {
   readonly values: number[];
 }
 
+const noWidths: ReadonlySet<number> = new Set();
+
 // numbers longer than this would lose precision as doubles: such hosts stay unfolded
 const MAX_FOLD_DIGITS = 15;
 
 /** `expandHostlist(foldHostlist(hosts))` gives the same set; the order is sorted, not the input's. */
 export function foldHostlist(hosts: readonly string[]): string {
   let terms = [...new Set(hosts)];
-  const passes = Math.max(0, ...terms.map((term) => numberSlots(term).length));
+  let passes = 0;
+  for (const term of terms) passes = Math.max(passes, numberSlots(term).length);
   for (let fromEnd = 1; fromEnd <= passes; fromEnd++) terms = foldOnSlot(terms, fromEnd);
   return terms.sort(compareTerms).join(',');
 }
@@ -43,15 +46,17 @@ function foldOnSlot(terms: readonly string[], fromEnd: number): string[] {
     candidates.push({ prefix: term.slice(0, slot.start), digits: term.slice(slot.start, slot.end), suffix: term.slice(slot.end) });
   }
   // widths written with a leading zero in each prefix/suffix family ("007" → 3)
-  const paddedWidths = new Map<string, number[]>();
+  const paddedWidths = new Map<string, Set<number>>();
   for (const { prefix, digits, suffix } of candidates) {
     if (!isPadded(digits)) continue;
     const family = `${prefix}\u0000${suffix}`;
-    paddedWidths.set(family, [...(paddedWidths.get(family) ?? []), digits.length]);
+    const widths = paddedWidths.get(family) ?? new Set<number>();
+    widths.add(digits.length);
+    paddedWidths.set(family, widths);
   }
   const groups = new Map<string, Group>();
   for (const { prefix, digits, suffix } of candidates) {
-    const width = isPadded(digits) ? digits.length : widthForUnpadded(digits, paddedWidths.get(`${prefix}\u0000${suffix}`) ?? []);
+    const width = isPadded(digits) ? digits.length : widthForUnpadded(digits, paddedWidths.get(`${prefix}\u0000${suffix}`) ?? noWidths);
     const key = `${prefix}\u0000${suffix}\u0000${width}`;
     const group = groups.get(key) ?? { prefix, suffix, width, values: [] };
     group.values.push(Number(digits));
@@ -64,7 +69,7 @@ function foldOnSlot(terms: readonly string[], fromEnd: number): string[] {
  * "10" prints the same with width 0 or 2, so it joins the widest padded family it fits
  * (node01…node09 + node10 → node[01-10]); "7" next to "05" does not ("7" ≠ "07").
  */
-function widthForUnpadded(digits: string, paddedWidths: readonly number[]): number {
+function widthForUnpadded(digits: string, paddedWidths: ReadonlySet<number>): number {
   let width = 0;
   for (const candidate of paddedWidths) if (candidate <= digits.length && candidate > width) width = candidate;
   return width;

@@ -136,7 +136,7 @@ function longestName(segments: readonly Segment[]): number {
   let length = 0;
   for (const segment of segments) {
     if ('text' in segment) length += segment.text.length;
-    else length += Math.max(...segment.ranges.map((r) => formatRangeNumber(r.high, r.width).length));
+    else length += segment.ranges.reduce((longest, r) => Math.max(longest, formatRangeNumber(r.high, r.width).length), 0);
   }
   return length;
 }
