@@ -14,7 +14,10 @@ const cases: readonly Case[] = [
   { name: '100k one range', expression: 'node[000001-100000]' },
   { name: '16k rack x node', expression: 'rack[01-64]-n[001-256]' },
   { name: '64k IPv4', expression: '10.[0-3].[0-63].[1-250]' },
-  { name: '10k with holes', expression: Array.from({ length: 1000 }, (_, i) => `n[${i * 20 + 1}-${i * 20 + 10}]`).join(',') },
+  {
+    name: '10k with holes',
+    expression: Array.from({ length: 1000 }, (_, i) => `n[${i * 20 + 1}-${i * 20 + 10}]`).join(','),
+  },
 ];
 
 function time<T>(run: () => T): { result: T; ms: number } {

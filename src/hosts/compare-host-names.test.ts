@@ -4,8 +4,19 @@ import { compareHostNames } from './compare-host-names.js';
 
 describe('compareHostNames', () => {
   it('orders numbers by value, text by code unit', () => {
-    const sorted = ['node10', 'node2', 'login1', 'node1', 'Node3', 'rack10-n1', 'rack2-n10', 'rack2-n9'].sort(compareHostNames);
-    assert.deepEqual(sorted, ['Node3', 'login1', 'node1', 'node2', 'node10', 'rack2-n9', 'rack2-n10', 'rack10-n1']);
+    const sorted = ['node10', 'node2', 'login1', 'node1', 'Node3', 'rack10-n1', 'rack2-n10', 'rack2-n9'].sort(
+      compareHostNames,
+    );
+    assert.deepEqual(sorted, [
+      'Node3',
+      'login1',
+      'node1',
+      'node2',
+      'node10',
+      'rack2-n9',
+      'rack2-n10',
+      'rack10-n1',
+    ]);
   });
 
   it('puts less padding first when values are equal, and is a total order', () => {

@@ -62,7 +62,10 @@ describe('foldHostlist', () => {
   });
 
   it('folds different padding widths separately (node1 is not node01)', () => {
-    assert.equal(foldHostlist(['node1', 'node01', 'node2', 'node02', 'node001']), 'node[1-2],node[01-02],node001');
+    assert.equal(
+      foldHostlist(['node1', 'node01', 'node2', 'node02', 'node001']),
+      'node[1-2],node[01-02],node001',
+    );
     assert.equal(foldHostlist(['n7', 'n05']), 'n05,n7');
   });
 
@@ -75,12 +78,18 @@ describe('foldHostlist', () => {
     assert.equal(foldHostlist(expandHostlist('rack[1-2]-n[01-02]')), 'rack[1-2]-n[01-02]');
     assert.equal(foldHostlist(expandHostlist('10.1.[0-3].[1-254]')), '10.1.[0-3].[1-254]');
     // rack3 lacks n02: it cannot join the product
-    assert.equal(foldHostlist(expandHostlist('rack[1-2]-n[01-02],rack3-n01')), 'rack[1-2]-n[01-02],rack3-n01');
+    assert.equal(
+      foldHostlist(expandHostlist('rack[1-2]-n[01-02],rack3-n01')),
+      'rack[1-2]-n[01-02],rack3-n01',
+    );
     assert.equal(foldHostlist(['a1b1', 'a2b2']), 'a1b1,a2b2');
   });
 
   it('orders terms by their first number, not by the bracket character', () => {
-    assert.equal(foldHostlist(expandHostlist('rack20-n9,rack11-n[1-2],rack[1-10]-n[1-3]')), 'rack[1-10]-n[1-3],rack11-n[1-2],rack20-n9');
+    assert.equal(
+      foldHostlist(expandHostlist('rack20-n9,rack11-n[1-2],rack[1-10]-n[1-3]')),
+      'rack[1-10]-n[1-3],rack11-n[1-2],rack20-n9',
+    );
   });
 
   it('leaves names without numbers, and numbers too long to be exact, unfolded', () => {
@@ -104,7 +113,11 @@ describe('foldHostlist', () => {
       const random = seededRandom(seed * 7919);
       const hosts = randomHosts(random);
       const expression = foldHostlist(hosts.slice(0, Math.ceil(hosts.length / 2))) + ' ' + hosts.join(',');
-      assertSameSet(expandHostlist(foldHostlist(expandHostlist(expression))), expandHostlist(expression), `seed ${seed}`);
+      assertSameSet(
+        expandHostlist(foldHostlist(expandHostlist(expression))),
+        expandHostlist(expression),
+        `seed ${seed}`,
+      );
     }
   });
 

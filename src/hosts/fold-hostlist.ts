@@ -43,7 +43,11 @@ function foldOnSlot(terms: readonly string[], fromEnd: number): string[] {
       unfoldable.push(term);
       continue;
     }
-    candidates.push({ prefix: term.slice(0, slot.start), digits: term.slice(slot.start, slot.end), suffix: term.slice(slot.end) });
+    candidates.push({
+      prefix: term.slice(0, slot.start),
+      digits: term.slice(slot.start, slot.end),
+      suffix: term.slice(slot.end),
+    });
   }
   // widths written with a leading zero in each prefix/suffix family ("007" → 3)
   const paddedWidths = new Map<string, Set<number>>();
@@ -56,7 +60,9 @@ function foldOnSlot(terms: readonly string[], fromEnd: number): string[] {
   }
   const groups = new Map<string, Group>();
   for (const { prefix, digits, suffix } of candidates) {
-    const width = isPadded(digits) ? digits.length : widthForUnpadded(digits, paddedWidths.get(`${prefix}\u0000${suffix}`) ?? noWidths);
+    const width = isPadded(digits)
+      ? digits.length
+      : widthForUnpadded(digits, paddedWidths.get(`${prefix}\u0000${suffix}`) ?? noWidths);
     const key = `${prefix}\u0000${suffix}\u0000${width}`;
     const group = groups.get(key) ?? { prefix, suffix, width, values: [] };
     group.values.push(Number(digits));
@@ -71,14 +77,15 @@ function foldOnSlot(terms: readonly string[], fromEnd: number): string[] {
  */
 function widthForUnpadded(digits: string, paddedWidths: ReadonlySet<number>): number {
   let width = 0;
-  for (const candidate of paddedWidths) if (candidate <= digits.length && candidate > width) width = candidate;
+  for (const candidate of paddedWidths)
+    if (candidate <= digits.length && candidate > width) width = candidate;
   return width;
 }
 
 function renderGroup(group: Group): string {
   const values = [...new Set(group.values)].sort((a, b) => a - b);
   const ranges: string[] = [];
-  for (let i = 0; i < values.length; ) {
+  for (let i = 0; i < values.length;) {
     let j = i;
     while (j + 1 < values.length && values[j + 1] === (values[j] ?? 0) + 1) j++;
     const low = formatRangeNumber(values[i] ?? 0, group.width);

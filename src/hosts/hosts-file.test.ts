@@ -14,11 +14,20 @@ const examplesDir = join(repoRoot, 'hosts');
 describe('parseHostsFile', () => {
   it('reads expressions, one or more per line, in file order without duplicates', () => {
     const text = 'node[01-03]\nlogin1 login2,mgmt\n\nnode02 node04\n';
-    assert.deepEqual(parseHostsFile(text, 'nodes.txt'), ['node01', 'node02', 'node03', 'login1', 'login2', 'mgmt', 'node04']);
+    assert.deepEqual(parseHostsFile(text, 'nodes.txt'), [
+      'node01',
+      'node02',
+      'node03',
+      'login1',
+      'login2',
+      'mgmt',
+      'node04',
+    ]);
   });
 
   it('skips full-line and trailing comments, blank and whitespace-only lines', () => {
-    const text = '# compute\n   # indented comment\n\t\nnode[1-2] # the first two\nnode3#glued comment\n   \n';
+    const text =
+      '# compute\n   # indented comment\n\t\nnode[1-2] # the first two\nnode3#glued comment\n   \n';
     assert.deepEqual(parseHostsFile(text, 'f'), ['node1', 'node2', 'node3']);
   });
 
@@ -48,7 +57,9 @@ describe('parseHostsFile', () => {
   });
 
   it('counts lines the same with CRLF', () => {
-    assert.throws(() => parseHostsFile('a\r\nb\r\nc;d\r\n', 'w.txt'), { message: /^w\.txt:3: invalid character ";"/ });
+    assert.throws(() => parseHostsFile('a\r\nb\r\nc;d\r\n', 'w.txt'), {
+      message: /^w\.txt:3: invalid character ";"/,
+    });
   });
 
   it('does not strip a comment that starts inside a would-be name: "#" always starts one', () => {
@@ -56,8 +67,12 @@ describe('parseHostsFile', () => {
   });
 
   it('refuses dangerous names coming from a file', () => {
-    assert.throws(() => parseHostsFile('node1\n$(reboot)\n', 'f'), { message: /^f:2: invalid character "\$"/ });
-    assert.throws(() => parseHostsFile('-oProxyCommand=x\n', 'f'), { message: /^f:1: a host name cannot start with '-'/ });
+    assert.throws(() => parseHostsFile('node1\n$(reboot)\n', 'f'), {
+      message: /^f:2: invalid character "\$"/,
+    });
+    assert.throws(() => parseHostsFile('-oProxyCommand=x\n', 'f'), {
+      message: /^f:1: a host name cannot start with '-'/,
+    });
   });
 });
 
@@ -79,7 +94,12 @@ describe('example files in hosts/', () => {
     const hosts = parseHostsFile(readFileSync(join(examplesDir, 'nodes.txt'), 'utf8'), 'nodes.txt');
     assert.equal(hosts.length, 128 + 16 + 4 + 3);
     assert.equal(hosts[0], 'node001');
-    assert.ok(hosts.includes('node128') && hosts.includes('gpu16-ib') && hosts.includes('fat2-b1') && hosts.includes('slurmctl1'));
+    assert.ok(
+      hosts.includes('node128') &&
+        hosts.includes('gpu16-ib') &&
+        hosts.includes('fat2-b1') &&
+        hosts.includes('slurmctl1'),
+    );
   });
 
   it('lab.txt is the eight lab nodes', () => {

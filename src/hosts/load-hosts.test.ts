@@ -28,12 +28,20 @@ describe('loadHosts', () => {
   });
 
   it('joins files then -w expressions in order, without duplicates', async () => {
-    const hosts = await loadHosts({ files: [nodes, login], inline: ['gpu[1-2]-ib,node01', 'mgmt'], exclude: [] });
+    const hosts = await loadHosts({
+      files: [nodes, login],
+      inline: ['gpu[1-2]-ib,node01', 'mgmt'],
+      exclude: [],
+    });
     assert.deepEqual(hosts, ['node01', 'node02', 'node03', 'node04', 'login1', 'gpu1-ib', 'gpu2-ib', 'mgmt']);
   });
 
   it('applies -x exclusions in hostlist syntax, to files and -w alike', async () => {
-    const hosts = await loadHosts({ files: [nodes], inline: ['login[1-2]'], exclude: ['node[02-03]', 'login2,absent1'] });
+    const hosts = await loadHosts({
+      files: [nodes],
+      inline: ['login[1-2]'],
+      exclude: ['node[02-03]', 'login2,absent1'],
+    });
     assert.deepEqual(hosts, ['node01', 'node04', 'login1']);
   });
 

@@ -30,7 +30,8 @@ export async function loadHosts(sources: HostSources): Promise<string[]> {
   }
   const hosts = excludeHosts(unique, excluded);
   if (unique.length === 0) throw new UsageError(`no hosts: ${describeEmptySources(sources.files)}`);
-  if (hosts.length === 0) throw new UsageError(`no hosts: all ${unique.length} listed hosts are excluded by -x`);
+  if (hosts.length === 0)
+    throw new UsageError(`no hosts: all ${unique.length} listed hosts are excluded by -x`);
   return hosts;
 }
 

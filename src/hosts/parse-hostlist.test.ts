@@ -4,7 +4,12 @@ import { HostlistParseError } from '../errors.js';
 import { expandHostlist, MAX_HOSTS_PER_EXPRESSION } from './parse-hostlist.js';
 
 /** Asserts the exact error: class, fragment, reason text and origin. */
-function assertParseError(expression: string, part: string, reason: RegExp, origin?: { file: string; line?: number }): void {
+function assertParseError(
+  expression: string,
+  part: string,
+  reason: RegExp,
+  origin?: { file: string; line?: number },
+): void {
   assert.throws(
     () => expandHostlist(expression, origin),
     (error: unknown) => {
@@ -31,10 +36,28 @@ describe('expandHostlist: syntax', () => {
 
   it('expands ranges keeping zero padding', () => {
     assert.deepEqual(expandHostlist('node[01-10]'), [
-      'node01', 'node02', 'node03', 'node04', 'node05', 'node06', 'node07', 'node08', 'node09', 'node10',
+      'node01',
+      'node02',
+      'node03',
+      'node04',
+      'node05',
+      'node06',
+      'node07',
+      'node08',
+      'node09',
+      'node10',
     ]);
     assert.deepEqual(expandHostlist('node[1-10]'), [
-      'node1', 'node2', 'node3', 'node4', 'node5', 'node6', 'node7', 'node8', 'node9', 'node10',
+      'node1',
+      'node2',
+      'node3',
+      'node4',
+      'node5',
+      'node6',
+      'node7',
+      'node8',
+      'node9',
+      'node10',
     ]);
     const hundred = expandHostlist('node[001-100]');
     assert.equal(hundred.length, 100);
@@ -50,7 +73,14 @@ describe('expandHostlist: syntax', () => {
   });
 
   it('takes single numbers, zero and lists inside brackets, each with its own padding', () => {
-    assert.deepEqual(expandHostlist('node[01-03,15,20-21]'), ['node01', 'node02', 'node03', 'node15', 'node20', 'node21']);
+    assert.deepEqual(expandHostlist('node[01-03,15,20-21]'), [
+      'node01',
+      'node02',
+      'node03',
+      'node15',
+      'node20',
+      'node21',
+    ]);
     assert.deepEqual(expandHostlist('node[7]'), ['node7']);
     assert.deepEqual(expandHostlist('node[0-1]'), ['node0', 'node1']);
     assert.deepEqual(expandHostlist('n[1,02,003]'), ['n1', 'n02', 'n003']);
@@ -62,13 +92,25 @@ describe('expandHostlist: syntax', () => {
   });
 
   it('expands several bracket groups as a cartesian product, leftmost slowest', () => {
-    assert.deepEqual(expandHostlist('rack[1-2]-n[01-02]'), ['rack1-n01', 'rack1-n02', 'rack2-n01', 'rack2-n02']);
+    assert.deepEqual(expandHostlist('rack[1-2]-n[01-02]'), [
+      'rack1-n01',
+      'rack1-n02',
+      'rack2-n01',
+      'rack2-n02',
+    ]);
     assert.deepEqual(expandHostlist('r[1-2]c[1-2]n[1,3]').length, 8);
     assert.deepEqual(expandHostlist('a[1-2][5-6]'), ['a15', 'a16', 'a25', 'a26']);
   });
 
   it('does not split the outer list on commas inside brackets', () => {
-    assert.deepEqual(expandHostlist('n[1,3],login1,m[2-3,5]-ib'), ['n1', 'n3', 'login1', 'm2-ib', 'm3-ib', 'm5-ib']);
+    assert.deepEqual(expandHostlist('n[1,3],login1,m[2-3,5]-ib'), [
+      'n1',
+      'n3',
+      'login1',
+      'm2-ib',
+      'm3-ib',
+      'm5-ib',
+    ]);
   });
 
   it('takes IPv4 addresses, dots, dashes, underscores', () => {
@@ -78,7 +120,14 @@ describe('expandHostlist: syntax', () => {
   });
 
   it('drops duplicates, keeping the first-seen order', () => {
-    assert.deepEqual(expandHostlist('b,a,b node[1-3] node[2-4] a'), ['b', 'a', 'node1', 'node2', 'node3', 'node4']);
+    assert.deepEqual(expandHostlist('b,a,b node[1-3] node[2-4] a'), [
+      'b',
+      'a',
+      'node1',
+      'node2',
+      'node3',
+      'node4',
+    ]);
     assert.deepEqual(expandHostlist('n[1-3,2]'), ['n1', 'n2', 'n3']);
   });
 
@@ -139,7 +188,11 @@ describe('expandHostlist: errors name the faulty fragment', () => {
   });
 
   it('too many hosts, before allocating them', () => {
-    assertParseError(`n[0-${MAX_HOSTS_PER_EXPRESSION}]`, `n[0-${MAX_HOSTS_PER_EXPRESSION}]`, /more than 100000 hosts/);
+    assertParseError(
+      `n[0-${MAX_HOSTS_PER_EXPRESSION}]`,
+      `n[0-${MAX_HOSTS_PER_EXPRESSION}]`,
+      /more than 100000 hosts/,
+    );
     assertParseError('n[1-999999999999999]', 'n[1-999999999999999]', /more than 100000 hosts/);
     assertParseError('r[1-1000]-n[1-1000]', 'r[1-1000]-n[1-1000]', /more than 100000 hosts/);
     // the cap is per expression: the item that crosses it is named
@@ -155,7 +208,32 @@ describe('expandHostlist: errors name the faulty fragment', () => {
 });
 
 describe('expandHostlist: host names are a safety boundary', () => {
-  const forbidden = ['"', "'", '$', '`', ';', '|', '&', '<', '>', '(', ')', '\\', '*', '?', '\u0000', '{', '}', '=', '/', '!', '~', '%', '+', '#'];
+  const forbidden = [
+    '"',
+    "'",
+    '$',
+    '`',
+    ';',
+    '|',
+    '&',
+    '<',
+    '>',
+    '(',
+    ')',
+    '\\',
+    '*',
+    '?',
+    '\u0000',
+    '{',
+    '}',
+    '=',
+    '/',
+    '!',
+    '~',
+    '%',
+    '+',
+    '#',
+  ];
   for (const character of forbidden) {
     it(`refuses ${JSON.stringify(character)}`, () => {
       assertParseError(`ok1,node${character}1`, `node${character}1`, /invalid character .* in a host name/);
@@ -206,6 +284,8 @@ describe('expandHostlist: origin in messages', () => {
   });
 
   it('prints the bare reason without an origin', () => {
-    assert.throws(() => expandHostlist('a;b'), { message: /^invalid character ";" in a host name .*: "a;b"$/ });
+    assert.throws(() => expandHostlist('a;b'), {
+      message: /^invalid character ";" in a host name .*: "a;b"$/,
+    });
   });
 });

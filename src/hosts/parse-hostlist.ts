@@ -40,7 +40,10 @@ export function expandHostlist(expression: string, origin?: HostlistOrigin): str
       const segments = parseItem(item);
       expanded += itemSize(segments);
       if (expanded > MAX_HOSTS_PER_EXPRESSION) {
-        throw new HostlistParseError(item, `expands to more than ${MAX_HOSTS_PER_EXPRESSION} hosts (split the list over several lines)`);
+        throw new HostlistParseError(
+          item,
+          `expands to more than ${MAX_HOSTS_PER_EXPRESSION} hosts (split the list over several lines)`,
+        );
       }
       for (const host of expandSegments(segments)) hosts.add(host);
     }
@@ -107,13 +110,15 @@ function parseItem(item: string): Segment[] {
       const close = item.indexOf(']', index + 1);
       const nested = item.indexOf('[', index + 1);
       if (close === -1) throw new HostlistParseError(item, "unclosed '['");
-      if (nested !== -1 && nested < close) throw new HostlistParseError(item, "nested '[' (brackets cannot contain brackets)");
+      if (nested !== -1 && nested < close)
+        throw new HostlistParseError(item, "nested '[' (brackets cannot contain brackets)");
       if (text !== '') segments.push({ text });
       text = '';
       segments.push({ ranges: parseRangeList(item.slice(index + 1, close), item) });
       index = close + 1;
     } else {
-      if (!isHostNameCharacter(character)) throw new HostlistParseError(item, invalidCharacterReason(character));
+      if (!isHostNameCharacter(character))
+        throw new HostlistParseError(item, invalidCharacterReason(character));
       text += character;
       index++;
     }
@@ -136,7 +141,11 @@ function longestName(segments: readonly Segment[]): number {
   let length = 0;
   for (const segment of segments) {
     if ('text' in segment) length += segment.text.length;
-    else length += segment.ranges.reduce((longest, r) => Math.max(longest, formatRangeNumber(r.high, r.width).length), 0);
+    else
+      length += segment.ranges.reduce(
+        (longest, r) => Math.max(longest, formatRangeNumber(r.high, r.width).length),
+        0,
+      );
   }
   return length;
 }
@@ -151,7 +160,8 @@ function expandSegments(segments: readonly Segment[]): string[] {
     }
     const numbers: string[] = [];
     for (const range of segment.ranges) {
-      for (let value = range.low; value <= range.high; value++) numbers.push(formatRangeNumber(value, range.width));
+      for (let value = range.low; value <= range.high; value++)
+        numbers.push(formatRangeNumber(value, range.width));
     }
     const next: string[] = [];
     for (const name of names) for (const number of numbers) next.push(name + number);

@@ -31,7 +31,8 @@ export function formatRangeNumber(value: number, width: number): string {
 }
 
 function parseElement(element: string, item: string): NumericRange {
-  if (element === '') throw new HostlistParseError(item, "empty element in '[...]' (two commas, or a comma at an end)");
+  if (element === '')
+    throw new HostlistParseError(item, "empty element in '[...]' (two commas, or a comma at an end)");
   const match = ELEMENT.exec(element);
   if (match === null) {
     throw new HostlistParseError(item, `'${element}' in '[...]' is not a number N or a range N-M`);
@@ -47,7 +48,10 @@ function parseElement(element: string, item: string): NumericRange {
   const width = paddedWidth(lowText);
   // "01-100" is fine (100 needs no padding), but "1-010" or "01-010" say two different widths
   if (paddedWidth(highText) > 0 && paddedWidth(highText) !== width) {
-    throw new HostlistParseError(item, `padding mismatch in '${element}' (write both ends with the same number of digits)`);
+    throw new HostlistParseError(
+      item,
+      `padding mismatch in '${element}' (write both ends with the same number of digits)`,
+    );
   }
   return { low, high, width };
 }

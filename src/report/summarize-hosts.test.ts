@@ -3,8 +3,19 @@ import { describe, it } from 'node:test';
 import type { HostErrorClass, HostReport, HostStatus } from '../types.js';
 import { countByStatus, MAX_MESSAGE_LENGTH, messageShape, summarizeHosts } from './summarize-hosts.js';
 
-function report(host: string, status: HostStatus, error?: { class: HostErrorClass; message: string; code?: string }): HostReport {
-  return { host, status, attempts: 1, sent: status === 'ok' ? 1 : 0, deleted: 0, ...(error !== undefined ? { error } : {}) };
+function report(
+  host: string,
+  status: HostStatus,
+  error?: { class: HostErrorClass; message: string; code?: string },
+): HostReport {
+  return {
+    host,
+    status,
+    attempts: 1,
+    sent: status === 'ok' ? 1 : 0,
+    deleted: 0,
+    ...(error !== undefined ? { error } : {}),
+  };
 }
 
 // verbatim pdcp stderr from the lab (test/lab/README.md), one line per node
@@ -13,12 +24,19 @@ const refused = (n: number): string => `ssh: connect to host 10.231.0.${10 + n} 
 describe('countByStatus', () => {
   it('counts every status, zero included', () => {
     assert.deepEqual(countByStatus([]), { ok: 0, unchanged: 0, planned: 0, failed: 0 });
-    assert.deepEqual(countByStatus([report('a', 'ok'), report('b', 'ok'), report('c', 'failed', { class: 'auth', message: 'x' })]), {
-      ok: 2,
-      unchanged: 0,
-      planned: 0,
-      failed: 1,
-    });
+    assert.deepEqual(
+      countByStatus([
+        report('a', 'ok'),
+        report('b', 'ok'),
+        report('c', 'failed', { class: 'auth', message: 'x' }),
+      ]),
+      {
+        ok: 2,
+        unchanged: 0,
+        planned: 0,
+        failed: 1,
+      },
+    );
   });
 });
 
@@ -46,7 +64,10 @@ describe('summarizeHosts', () => {
   it('shows the message as is when every host of a group has the same words', () => {
     const reports = [
       report('node01', 'failed', { class: 'remote-io', message: 'scp: /etc/passwd: Read-only file system' }),
-      report('node02', 'failed', { class: 'remote-io', message: 'scp: /etc/passwd:  Read-only file system\n' }),
+      report('node02', 'failed', {
+        class: 'remote-io',
+        message: 'scp: /etc/passwd:  Read-only file system\n',
+      }),
     ];
     assert.deepEqual(summarizeHosts(reports), [
       '2 failed (2 hosts)',
@@ -58,7 +79,9 @@ describe('summarizeHosts', () => {
     const reports = ['node01', 'node02', 'node10'].map((host) =>
       report(host, 'failed', { class: 'hostkey', message: `Host key verification failed for ${host}.` }),
     );
-    assert.deepEqual(summarizeHosts(reports).slice(1), ['failed: node[01-02,10] hostkey: Host key verification failed for <host>.']);
+    assert.deepEqual(summarizeHosts(reports).slice(1), [
+      'failed: node[01-02,10] hostkey: Host key verification failed for <host>.',
+    ]);
   });
 
   it('keeps different classes, codes and messages apart; biggest group first', () => {
@@ -84,7 +107,9 @@ describe('summarizeHosts', () => {
 
   it('truncates long messages with an ellipsis and flattens line breaks', () => {
     const long = `remote: ${'x'.repeat(300)}`;
-    const [, line] = summarizeHosts([report('n1', 'failed', { class: 'other', message: `first\nsecond ${long}` })]);
+    const [, line] = summarizeHosts([
+      report('n1', 'failed', { class: 'other', message: `first\nsecond ${long}` }),
+    ]);
     assert.ok(line !== undefined);
     const message = line.slice('failed: n1 other: '.length);
     assert.equal(message.length, MAX_MESSAGE_LENGTH);
@@ -93,15 +118,17 @@ describe('summarizeHosts', () => {
   });
 
   it('prints a failure without a message or error as its class', () => {
-    assert.deepEqual(summarizeHosts([report('n1', 'failed', { class: 'validation', message: '' }), report('n2', 'failed')]), [
-      '2 failed (2 hosts)',
-      'failed: n2 other',
-      'failed: n1 validation',
-    ]);
+    assert.deepEqual(
+      summarizeHosts([report('n1', 'failed', { class: 'validation', message: '' }), report('n2', 'failed')]),
+      ['2 failed (2 hosts)', 'failed: n2 other', 'failed: n1 validation'],
+    );
   });
 
   it('handles dry runs, a single host and no hosts', () => {
-    assert.deepEqual(summarizeHosts([report('n2', 'planned'), report('n1', 'planned')]), ['2 planned (2 hosts)', 'planned: n[1-2]']);
+    assert.deepEqual(summarizeHosts([report('n2', 'planned'), report('n1', 'planned')]), [
+      '2 planned (2 hosts)',
+      'planned: n[1-2]',
+    ]);
     assert.deepEqual(summarizeHosts([report('n1', 'ok')]), ['1 ok (1 host)', 'ok: n1']);
     assert.deepEqual(summarizeHosts([]), ['no hosts']);
   });
@@ -109,8 +136,14 @@ describe('summarizeHosts', () => {
 
 describe('messageShape', () => {
   it('replaces the host, its short name and IP addresses, whole words only', () => {
-    assert.equal(messageShape('node1: cannot reach node10 (node1)', 'node1'), '<host>: cannot reach node10 (<host>)');
-    assert.equal(messageShape('node1.cluster.org refused; node1 down', 'node1.cluster.org'), '<host> refused; <host> down');
+    assert.equal(
+      messageShape('node1: cannot reach node10 (node1)', 'node1'),
+      '<host>: cannot reach node10 (<host>)',
+    );
+    assert.equal(
+      messageShape('node1.cluster.org refused; node1 down', 'node1.cluster.org'),
+      '<host> refused; <host> down',
+    );
     assert.equal(messageShape('to 10.231.0.13 port 22', 'node03'), 'to <ip> port 22');
     assert.equal(messageShape('to fe80::1%eth0 and 2001:db8::2', 'n'), 'to <ip>%eth0 and <ip>');
     assert.equal(messageShape('10.0.0.7: refused', '10.0.0.7'), '<host>: refused');

@@ -29,7 +29,11 @@ export function summarizeHosts(reports: readonly HostReport[]): string[] {
   if (reports.length === 0) return ['no hosts'];
   const counts = countByStatus(reports);
   const total = `${reports.length} host${reports.length === 1 ? '' : 's'}`;
-  const lines = [`${STATUS_ORDER.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`).join(', ')} (${total})`];
+  const lines = [
+    `${STATUS_ORDER.filter((s) => counts[s] > 0)
+      .map((s) => `${counts[s]} ${s}`)
+      .join(', ')} (${total})`,
+  ];
   for (const status of STATUS_ORDER) {
     if (status === 'failed' || counts[status] === 0) continue;
     lines.push(`${status}: ${foldHostlist(reports.filter((r) => r.status === status).map((r) => r.host))}`);
