@@ -32,9 +32,9 @@ test('round 1: only the hosts pdcp names failed, unless the whole run failed', (
   assert.deepEqual([...named.keys()], ['n2']);
   const classes = (r: ToolRun) =>
     [...stageRoundFailures(hosts, r, resolve).values()].map((f) => `${f.class}/${f.code ?? ''}/${f.partial}`);
-  assert.deepEqual(classes(run({ timedOut: true, exitCode: undefined })), ['timeout//true', 'timeout//true']);
+  assert.deepEqual(classes(run({ timedOut: true }, false)), ['timeout//true', 'timeout//true']);
   assert.deepEqual(classes(run({ canceled: true })), ['other/aborted/true', 'other/aborted/true']);
-  assert.deepEqual(classes(run({ startError: 'spawn pdcp ENOENT', exitCode: undefined })), [
+  assert.deepEqual(classes(run({ startError: 'spawn pdcp ENOENT' }, false)), [
     'other/pdcp-failed/false',
     'other/pdcp-failed/false',
   ]);
