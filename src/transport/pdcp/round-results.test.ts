@@ -7,14 +7,11 @@ import type { ToolRun } from './run-tool.js';
 
 const hosts = ['n1', 'n2'];
 const resolve = makeHostLabelResolver(hosts);
-const run = (extra: Partial<ToolRun>): ToolRun => ({
-  exitCode: 0,
-  stdout: '',
-  stderr: '',
-  timedOut: false,
-  canceled: false,
-  ...extra,
-});
+/** A finished run (exit 0 unless said), or with exited=false one that never exited by itself. */
+const run = (extra: Partial<ToolRun>, exited = true): ToolRun => {
+  const base: ToolRun = { stdout: '', stderr: '', timedOut: false, canceled: false, ...extra };
+  return exited ? { exitCode: 0, ...base } : base;
+};
 const batch: Batch = {
   id: 'b1',
   createdAt: 0,
