@@ -116,3 +116,10 @@ describe('translateGlob: rsync filter semantics', () => {
     assert.match(problem('[z-a]'), /invalid bracket/);
   });
 });
+
+test('no glob matches the watch dir itself (the empty path)', () => {
+  for (const glob of ['**', '*', '/**', 'x/***']) {
+    const t = translateGlob(glob);
+    assert.ok(t.ok && !new RegExp(t.source, GLOB_FLAGS).test(''), glob);
+  }
+});

@@ -59,7 +59,8 @@ export function translateGlob(glob: string): GlobTranslation {
     if (source === '$^') return fail('invalid bracket expression (bad range or class)'); // micromatch's "cannot compile"
     sources.push(source);
   }
-  const source = sources.length === 1 ? (sources[0] as string) : sources.map((s) => `(?:${s})`).join('|');
+  // the watch dir itself ('') is not a name rsync would filter: no glob matches it (micromatch's `**` would)
+  const source = `(?=[\\s\\S])(?:${sources.length === 1 ? (sources[0] as string) : sources.map((s) => `(?:${s})`).join('|')})`;
   try {
     new RegExp(source, GLOB_FLAGS);
   } catch (error) {

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { compileRules } from './compile-rules.js';
+import { DEFAULT_EXCLUDES, OWN_TEMP_EXCLUDE } from './default-excludes.js';
+
+const matcher = compileRules([], { defaultExcludes: true });
+
+describe('DEFAULT_EXCLUDES', () => {
+  test('every entry excludes its examples, at the top and at any depth, as itself', () => {
+    for (const builtin of [...DEFAULT_EXCLUDES, OWN_TEMP_EXCLUDE]) {
+      assert.ok(builtin.examples.length > 0, builtin.pattern);
+      for (const example of builtin.examples) {
+        for (const path of [example, `a/b/${example}`]) {
+          assert.equal(matcher.decide(path, 'file').builtinExclude, builtin.pattern, path);
+        }
+      }
+    }
+  });
+
+  test('each has a reason, a unique pattern and a valid anchored name regex', () => {
+    const patterns = new Set<string>();
+    for (const builtin of DEFAULT_EXCLUDES) {
+      assert.ok(builtin.reason.length > 10, builtin.pattern);
+      assert.ok(!patterns.has(builtin.pattern), `duplicate ${builtin.pattern}`);
+      patterns.add(builtin.pattern);
+      assert.ok(builtin.nameRegex.startsWith('^'), builtin.pattern);
+      assert.ok(!new RegExp(builtin.nameRegex).test(''), `${builtin.pattern} must not match the empty name`);
+    }
+  });
+
+  test('the brief list is covered', () => {
+    const required = ['*.swp', '*.swx', '*~', '.#*', '4913', '*.dpkg-new', '*.dpkg-old', '*.dpkg-dist', '*.dpkg-tmp', '*.rpmnew', '*.rpmsave', '*.rpmorig', 'passwd+', 'passwd-', 'group-', 'shadow-', 'gshadow-', '*.lock', '.pwd.lock', 'sedXXXXXX', '*.tmp', 'ssh_host_*', 'machine-id', 'hostname', 'adjtime', 'fstab', 'mtab', 'hostid'];
+    const patterns = new Set(DEFAULT_EXCLUDES.map((b) => b.pattern));
+    for (const pattern of required) assert.ok(patterns.has(pattern), pattern);
+  });
+
+  test('near misses stay permitted', () => {
+    for (const name of ['passwd', 'passwd.conf', 'sed', 'sedXXXXX', 'sedAb12Cd3', 'hostname.conf', 'myhostname', 'fstab.d', 'ssh_config', 'sshd_config', 'ssh_known_hosts', 'lockfile', 'swp', 'x.swpx', 'nfs.conf', '.nfsrc']) {
+      assert.equal(matcher.decide(name, 'file').builtinExclude, undefined, name);
+    }
+  });
+
+  test('a specific reason wins over a generic one (.pwd.lock before *.lock)', () => {
+    assert.equal(matcher.decide('.pwd.lock', 'file').builtinExclude, '.pwd.lock');
+  });
+});
