@@ -285,6 +285,37 @@ describe('startTreeWatcher: directories', () => {
   });
 });
 
+describe('startTreeWatcher: rewatch after a rules change', () => {
+  it('watches newly monitored directories, drops the others, then asks for a full rescan', async () => {
+    let watchLater = false;
+    const changing: PathMatcher = {
+      decide(path) {
+        const monitored = watchLater || !/(^|\/)later(\/|$)/.test(path);
+        return { sync: true, walk: monitored, monitor: monitored };
+      },
+    };
+    const root = mkdtempSync(join(scratch, 'rewatch-'));
+    mkdirSync(join(root, 'later/sub'), { recursive: true });
+    const rec = new Recorder();
+    const watcher = await startTreeWatcher(root, changing, rec.handlers);
+    try {
+      assert.equal(watcher.watchedDirectories, 1);
+      watchLater = true;
+      await watcher.rewatch('rules reloaded');
+      assert.equal(watcher.watchedDirectories, 3);
+      assert.ok(rec.hints.some((h) => h.fullRescan && h.reason === 'rules reloaded'));
+      const mark = rec.hints.length;
+      writeFileSync(join(root, 'later/sub/f'), 'x');
+      await rec.waitFor('write in a newly watched dir', () => rec.hinted('later/sub/f', mark));
+      watchLater = false;
+      await watcher.rewatch('rules reloaded again');
+      assert.equal(watcher.watchedDirectories, 1, 'watches of directories no longer monitored are removed');
+    } finally {
+      await watcher.close();
+    }
+  });
+});
+
 describe('startTreeWatcher: lost events are never silent', () => {
   it('queue overflow (helper stopped, 20,000 creations): warning + full rescan, then watching goes on', async () => {
     const maxQueued = Number(readFileSync('/proc/sys/fs/inotify/max_queued_events', 'utf8'));
@@ -368,6 +399,7 @@ describe('startTreeWatcher: lost events are never silent', () => {
         assert.ok(rec.hints.some((h) => h.fullRescan && h.reason === 'some directories cannot be watched'), 'a full rescan at once');
         const mark = rec.hints.length;
         await rec.waitFor('periodic full rescans', () => rec.hints.slice(mark).filter((h) => h.fullRescan).length >= 2);
+        assert.equal(rec.warnings.filter((w) => w.includes('watch limit')).length, 1, 'a retry that fails again stays quiet');
         // a watch is freed: the next period watches x2 and the periodic rescans stop
         rmSync(join(root, 'x1'), { recursive: true });
         await rec.waitFor('recovered', () => rec.warnings.some((w) => w.includes('every monitored directory is watched again')));

@@ -61,7 +61,10 @@ class RunningTreeWatcher implements TreeWatcher {
   private rootLost: string | undefined;
   private closed = false;
   private resyncRunning = false;
-  private resyncAgain: string | undefined;
+  /** The last resync in the queue; a new request waits for it. */
+  private resyncTail: Promise<void> = Promise.resolve();
+  /** A resync queued but not started yet: it serves every request made until it starts. */
+  private resyncQueued: Promise<void> | undefined;
   private rescanTimer: NodeJS.Timeout | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private restartDelayMs: number;
@@ -138,7 +141,7 @@ class RunningTreeWatcher implements TreeWatcher {
         `inotify queue overflowed (fs.inotify.max_queued_events=${sysctl('max_queued_events')}): ` +
           'events were lost; doing a full rescan',
       );
-      this.requestResync('inotify queue overflow');
+      void this.requestResync('inotify queue overflow');
     }
   }
 
@@ -162,32 +165,41 @@ class RunningTreeWatcher implements TreeWatcher {
    * Events were lost, so the watch table may be wrong too (directories created, moved or deleted
    * unseen): walk the whole tree again, drop watches the walk did not confirm, then full rescan.
    */
-  private requestResync(reason: string): void {
-    if (this.resyncRunning) {
-      this.resyncAgain = reason;
-      return;
-    }
-    this.resyncRunning = true;
-    void this.resync(reason);
+  private requestResync(reason: string): Promise<void> {
+    if (this.resyncQueued !== undefined) return this.resyncQueued;
+    const run = this.resyncTail.then(async () => {
+      this.resyncQueued = undefined;
+      if (this.closed) return;
+      this.resyncRunning = true;
+      try {
+        await this.resync(reason);
+      } finally {
+        this.resyncRunning = false;
+      }
+    });
+    this.resyncQueued = run;
+    this.resyncTail = run.catch(() => undefined);
+    return run;
   }
 
   private async resync(reason: string): Promise<void> {
     this.interpreter.reset();
     const epoch = ++this.epoch;
     const outcome = await this.watchFrom('', epoch);
-    if (!this.closed && !outcome.helperGone) {
-      for (const [, wd] of this.table.entriesConfirmedBefore(epoch)) {
-        this.helper?.removeWatch(wd);
-        this.table.removeWd(wd);
-      }
-      if (this.table.wdOf('') !== undefined) this.rootLost = undefined;
-      this.report(outcome, false);
-      this.emitFull(reason);
+    if (this.closed || outcome.helperGone) return;
+    for (const [, wd] of this.table.entriesConfirmedBefore(epoch)) {
+      this.helper?.removeWatch(wd);
+      this.table.removeWd(wd);
     }
-    this.resyncRunning = false;
-    const again = this.resyncAgain;
-    this.resyncAgain = undefined;
-    if (again !== undefined && !this.closed) this.requestResync(again);
+    for (const dir of this.unwatched.keys()) if (!outcome.unwatched.has(dir) && !outcome.unreadable.has(dir)) this.unwatched.delete(dir);
+    if (this.table.wdOf('') !== undefined) this.rootLost = undefined;
+    this.report(outcome, false);
+    this.emitFull(reason);
+  }
+
+  async rewatch(reason: string): Promise<void> {
+    if (this.closed) return;
+    await this.requestResync(reason);
   }
 
   private onRootLost(reason: string): void {
@@ -227,7 +239,7 @@ class RunningTreeWatcher implements TreeWatcher {
       return;
     }
     if (this.closed) return;
-    this.requestResync('inotify helper restarted');
+    void this.requestResync('inotify helper restarted');
   }
 
   /** Full rescans on a timer while anything is unwatched; retries the watches first. */
@@ -244,11 +256,14 @@ class RunningTreeWatcher implements TreeWatcher {
       return;
     }
     if (this.rootLost !== undefined) {
-      this.requestResync(this.rootLost);
+      await this.requestResync(this.rootLost);
     } else {
-      const retry = [...this.unwatched.keys()];
-      this.unwatched.clear();
-      for (const dir of retry) this.report(await this.watchFrom(dir, this.epoch), false);
+      for (const dir of [...this.unwatched.keys()]) {
+        const outcome = await this.watchFrom(dir, this.epoch);
+        if (outcome.helperGone || this.closed) return;
+        if (!outcome.unwatched.has(dir) && !outcome.unreadable.has(dir)) this.unwatched.delete(dir);
+        this.report(outcome, false);
+      }
       this.emitFull(
         this.unwatched.size === 0
           ? 'unwatched directories are watched again'
@@ -262,16 +277,20 @@ class RunningTreeWatcher implements TreeWatcher {
     }
   }
 
+  /** Warns about directories not known to be unwatched yet (a retry that fails again stays quiet). */
   private report(outcome: SubtreeWatchOutcome, rescanNow: boolean): void {
     if (outcome.helperGone) return;
     for (const dir of outcome.undecodable) {
       this.handlers.onWarning(`a subdirectory of ${JSON.stringify(dir)} has a name that is not valid UTF-8: it is not watched`);
     }
-    const failed = new Map([...outcome.unwatched, ...outcome.unreadable]);
-    if (failed.size === 0) return;
-    if (outcome.unwatched.size > 0) this.handlers.onWarning(describeUnwatched(outcome.unwatched, this.rescanPeriodMs()));
-    if (outcome.unreadable.size > 0) this.handlers.onWarning(describeUnreadable(outcome.unreadable));
-    for (const [dir, code] of failed) this.unwatched.set(dir, code);
+    const fresh = (failures: ReadonlyMap<string, string>): Map<string, string> =>
+      new Map([...failures].filter(([dir]) => !this.unwatched.has(dir)));
+    const unwatched = fresh(outcome.unwatched);
+    const unreadable = fresh(outcome.unreadable);
+    if (unwatched.size > 0) this.handlers.onWarning(describeUnwatched(unwatched, this.rescanPeriodMs()));
+    if (unreadable.size > 0) this.handlers.onWarning(describeUnreadable(unreadable));
+    for (const [dir, code] of [...outcome.unwatched, ...outcome.unreadable]) this.unwatched.set(dir, code);
+    if (outcome.unwatched.size + outcome.unreadable.size === 0) return;
     if (rescanNow) this.emitFull('some directories cannot be watched');
     this.ensureRescanTimer();
   }

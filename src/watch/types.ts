@@ -51,6 +51,12 @@ export interface TreeWatcher {
   readonly helperPid: number | undefined;
   /** Number of directories with an inotify watch. */
   readonly watchedDirectories: number;
+  /**
+   * Walks the tree again with the matcher as it is now (after a rules reload): watches directories
+   * that became monitored, drops watches of those that no longer are, then emits a full-rescan hint
+   * with `reason`. Resolves when done. Requests made while one runs share the next walk.
+   */
+  rewatch(reason: string): Promise<void>;
   /** Stops watching; the helper process is gone when this resolves. */
   close(): Promise<void>;
 }
