@@ -68,7 +68,7 @@ export class InotifyHelper {
    */
   addWatch(absolutePath: string, onReply?: (result: AddWatchResult) => void): Promise<AddWatchResult> {
     const gone: AddWatchResult = { ok: false, code: 'EHELPERGONE' };
-    if (this.exited) {
+    if (this.exited || this.stopping) {
       onReply?.(gone);
       return Promise.resolve(gone);
     }
@@ -84,7 +84,7 @@ export class InotifyHelper {
   }
 
   removeWatch(wd: number): void {
-    if (!this.exited) this.child.stdin.write(encodeRemoveWatch(wd));
+    if (!this.exited && !this.stopping) this.child.stdin.write(encodeRemoveWatch(wd));
   }
 
   /** Kills the helper (SIGKILL works even on a stopped process) and waits until it is gone. */

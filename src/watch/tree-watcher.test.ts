@@ -317,9 +317,12 @@ describe('startTreeWatcher: rewatch after a rules change', () => {
 });
 
 describe('startTreeWatcher: lost events are never silent', () => {
-  it('queue overflow (helper stopped, 20,000 creations): warning + full rescan, then watching goes on', async () => {
+  it('queue overflow (helper stopped, 20,000 creations): warning + full rescan, then watching goes on', async (t) => {
     const maxQueued = Number(readFileSync('/proc/sys/fs/inotify/max_queued_events', 'utf8'));
-    assert.ok(maxQueued < 20_000, `max_queued_events=${maxQueued}: this test needs the default 16384`);
+    if (maxQueued >= 20_000) {
+      t.skip(`fs.inotify.max_queued_events=${maxQueued}: 20,000 creations cannot overflow it`);
+      return;
+    }
     await withWatcher(
       (root) => mkdirSync(join(root, 'many')),
       async ({ root, rec, watcher }) => {
@@ -429,14 +432,17 @@ describe('startTreeWatcher: lost events are never silent', () => {
   it('the helper exits by itself when its parent dies (no orphan)', async () => {
     // a throw-away node process starts a watcher and is SIGKILLed: the helper must follow it
     const root = mkdtempSync(join(scratch, 'orphan-'));
+    const compiled = import.meta.url.endsWith('.js'); // dist/ run, or tsx from src/
+    const watcherModule = new URL(compiled ? './tree-watcher.js' : './tree-watcher.ts', import.meta.url).href;
     const script = `
-      import { startTreeWatcher } from ${JSON.stringify(new URL('./tree-watcher.ts', import.meta.url).href)};
+      import { startTreeWatcher } from ${JSON.stringify(watcherModule)};
       const w = await startTreeWatcher(${JSON.stringify(root)}, { decide: () => ({ sync: true, walk: true, monitor: true }) }, { onHints() {}, onWarning() {} });
       console.log(w.helperPid);
       setInterval(() => {}, 1000);
     `;
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const loader = compiled ? [] : ['--import', 'tsx'];
+    const child = spawn(process.execPath, [...loader, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     const helperPid = await new Promise<number>((resolve, reject) => {
       child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
       child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
