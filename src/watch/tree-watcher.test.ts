@@ -193,6 +193,23 @@ describe('startTreeWatcher: edits', () => {
   });
 });
 
+describe('startTreeWatcher: big files', () => {
+  it('hints carry the sizes of files at least bigFileThreshold bytes', async () => {
+    await withWatcher(
+      () => undefined,
+      async ({ root, rec }) => {
+        writeFileSync(join(root, 'image'), Buffer.alloc(5000));
+        writeFileSync(join(root, 'small'), 'x');
+        await rec.waitFor('both', () => rec.hinted('image') && rec.hinted('small'));
+        const sized = rec.hints.filter((h) => h.sizes !== undefined);
+        assert.ok(sized.length > 0 && sized.every((h) => !h.sizes?.has('small')));
+        assert.equal(sized.at(-1)?.sizes?.get('image'), 5000);
+      },
+      { bigFileThreshold: 4096 },
+    );
+  });
+});
+
 describe('startTreeWatcher: directories', () => {
   it('mkdir -p a/b/c && echo > a/b/c/f at once: covered; later writes inside seen exactly', async () => {
     await withWatcher(
@@ -415,6 +432,25 @@ describe('startTreeWatcher: lost events are never silent', () => {
       },
       { python: wrapper, unwatchedRescanMs: 150 },
     );
+  });
+
+  it('root deleted: warning + full rescan, watched again once it is back', async () => {
+    const root = mkdtempSync(join(scratch, 'rootlost-'));
+    const rec = new Recorder();
+    const watcher = await startTreeWatcher(root, matcher, rec.handlers, { unwatchedRescanMs: 100 });
+    try {
+      rmSync(root, { recursive: true });
+      await rec.waitFor('root lost', () => rec.hints.some((h) => h.fullRescan && h.reason === 'the watch root was deleted or moved away'));
+      assert.match(rec.warnings.join('\n'), /the watch root was deleted or moved away \(.*rootlost-.*\): nothing is watched until it is back/);
+      assert.equal(watcher.watchedDirectories, 0);
+      mkdirSync(root);
+      await rec.waitFor('watched again', () => watcher.watchedDirectories === 1);
+      const mark = rec.hints.length;
+      writeFileSync(join(root, 'passwd'), 'x');
+      await rec.waitFor('events again', () => rec.hinted('passwd', mark));
+    } finally {
+      await watcher.close();
+    }
   });
 
   it('close() leaves no process behind, even with the helper stopped', async () => {

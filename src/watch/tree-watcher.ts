@@ -1,14 +1,14 @@
 // The watching edge: keeps an inotify watch on every monitored directory of the tree and turns
 // what the kernel reports into WatchHints. Lost events never pass silently: queue overflow, watch
 // limits and helper deaths all end in a warning and a full-rescan hint.
-import { lstatSync, realpathSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { realpathSync, statSync } from 'node:fs';
 import type { PathMatcher } from '../rules/types.js';
 import { EventInterpreter } from './event-interpreter.js';
 import { findSystemPython, SYSTEM_PYTHONS } from './find-python.js';
 import type { InotifyEvent } from './inotify-event.js';
 import { InotifyHelper } from './inotify-helper.js';
-import type { TreeWatcher, TreeWatcherOptions, WatchHandlers, WatchHints } from './types.js';
+import { buildPathHints } from './path-hints.js';
+import type { TreeWatcher, TreeWatcherOptions, WatchHandlers } from './types.js';
 import { WatchError } from './watch-error.js';
 import { watchSubtree, type SubtreeWatchOutcome } from './watch-subtree.js';
 import { WatchTable } from './watch-table.js';
@@ -191,7 +191,9 @@ class RunningTreeWatcher implements TreeWatcher {
       this.helper?.removeWatch(wd);
       this.table.removeWd(wd);
     }
-    for (const dir of this.unwatched.keys()) if (!outcome.unwatched.has(dir) && !outcome.unreadable.has(dir)) this.unwatched.delete(dir);
+    for (const dir of this.unwatched.keys()) {
+      if (!outcome.unwatched.has(dir) && !outcome.unreadable.has(dir)) this.unwatched.delete(dir);
+    }
     if (this.table.wdOf('') !== undefined) this.rootLost = undefined;
     this.report(outcome, false);
     this.emitFull(reason);
@@ -305,29 +307,7 @@ class RunningTreeWatcher implements TreeWatcher {
 
   private emitPaths(paths: Set<string>): void {
     if (this.closed) return;
-    const open = [...paths].filter((path) => this.interpreter.openForWrite.has(path));
-    const sizes = this.bigFileSizes(paths);
-    const hints: WatchHints = {
-      paths,
-      fullRescan: false,
-      ...(open.length > 0 ? { openForWrite: new Set(open) } : {}),
-      ...(sizes.size > 0 ? { sizes } : {}),
-    };
-    this.handlers.onHints(hints);
-  }
-
-  private bigFileSizes(paths: Set<string>): Map<string, number> {
-    const sizes = new Map<string, number>();
     const threshold = this.options.bigFileThreshold ?? 0;
-    if (threshold <= 0) return sizes;
-    for (const path of paths) {
-      try {
-        const stats = lstatSync(join(this.root, path), { throwIfNoEntry: false });
-        if (stats?.isFile() === true && stats.size >= threshold) sizes.set(path, stats.size);
-      } catch {
-        // unreadable now: the rescan will say why
-      }
-    }
-    return sizes;
+    this.handlers.onHints(buildPathHints(this.root, paths, this.interpreter.openForWrite, threshold));
   }
 }
