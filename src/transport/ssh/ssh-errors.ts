@@ -53,6 +53,11 @@ export class SftpStatusError extends Error {
   withDiagnosis(diagnosis: FailureDiagnosis): SftpStatusError {
     return new SftpStatusError(this.op, this.path, this.status, this.serverMessage, diagnosis);
   }
+
+  /** The same failure told about another path (the target rather than its temp name). */
+  atPath(path: string): SftpStatusError {
+    return new SftpStatusError(this.op, path, this.status, this.serverMessage, this.diagnosis);
+  }
 }
 
 /** Why a host key was refused: we know more than ssh2's "Host denied (verification failed)". */

@@ -1,0 +1,108 @@
+// Apply a whole batch to one host over its SFTP session. Independent changes are in flight together
+// (several files per host, pipelined on one channel); a change starts only after the earlier
+// changes it depends on (change-order.ts). The first failure stops the host: nothing new starts,
+// what is in flight finishes or fails, and this batch's temp files are removed.
+import pLimit from 'p-limit';
+import type { Batch, Change, TreeEntry } from '../../types.js';
+import type { BatchContent } from './batch-content.js';
+import { ByteBudget } from './byte-budget.js';
+import { deleteRemotePath, makeRemoteDir, applyRemoteMeta } from './remote-ops.js';
+import { hostPath, mkdirP } from './remote-dirs.js';
+import { writeRemoteFile, writeRemoteSymlink, type RemoteApplyContext } from './remote-write.js';
+import type { SftpSession } from './sftp-session.js';
+
+export interface ApplyTuning {
+  /** Changes in flight per host. */
+  readonly changesInFlight: number;
+  /** Bytes of file content in flight per host (unacknowledged SFTP writes). */
+  readonly bytesInFlight: number;
+  /** SFTP write request size. */
+  readonly chunkSize: number;
+}
+
+export const DEFAULT_APPLY_TUNING: ApplyTuning = {
+  changesInFlight: 16,
+  bytesInFlight: 4 * 1024 * 1024,
+  chunkSize: 64 * 1024,
+};
+
+export interface ApplyOutcome {
+  /** The first failure; undefined when every change was applied. */
+  readonly error?: unknown;
+  /** Temp files that could not be removed (the node stopped answering); to clean up on reconnect. */
+  readonly leftoverTemps: readonly string[];
+  /** Directory deletes left in place because they still hold (node-local) files. */
+  readonly keptDirs: readonly string[];
+}
+
+export async function applyBatch(
+  session: SftpSession,
+  batch: Batch,
+  content: BatchContent,
+  dependencies: readonly (readonly number[])[],
+  tuning: ApplyTuning,
+): Promise<ApplyOutcome> {
+  const ctx: RemoteApplyContext = {
+    session,
+    batchId: batch.id,
+    budget: new ByteBudget(tuning.bytesInFlight),
+    chunkSize: tuning.chunkSize,
+    temps: new Set(),
+  };
+  const keptDirs: string[] = [];
+  let error: unknown;
+  try {
+    await mkdirP(session, batch.destDir);
+  } catch (err) {
+    return { error: err, leftoverTemps: [], keptDirs };
+  }
+  const limit = pLimit(tuning.changesInFlight);
+  const done: Promise<void>[] = [];
+  batch.changes.forEach((change, i) => {
+    const deps = (dependencies[i] ?? []).map((j) => done[j]);
+    done[i] = Promise.all(deps).then(() =>
+      limit(async () => {
+        if (error !== undefined) return;
+        try {
+          const kept = await applyChange(ctx, batch, content, change);
+          if (kept) keptDirs.push(change.path);
+        } catch (err) {
+          error ??= err;
+        }
+      }),
+    );
+  });
+  await Promise.all(done);
+  return { ...(error !== undefined ? { error } : {}), leftoverTemps: [...ctx.temps], keptDirs };
+}
+
+/** Returns true when a directory delete was left in place (not empty). */
+async function applyChange(
+  ctx: RemoteApplyContext,
+  batch: Batch,
+  content: BatchContent,
+  change: Change,
+): Promise<boolean> {
+  const path = hostPath(batch.destDir, change.path);
+  switch (change.op) {
+    case 'delete':
+      return (await deleteRemotePath(ctx.session, path, change.previousType)) === 'kept-non-empty';
+    case 'mkdir':
+      await makeRemoteDir(ctx.session, path, need(change));
+      return false;
+    case 'write':
+      await writeRemoteFile(ctx, path, need(change), await content.get(change));
+      return false;
+    case 'symlink':
+      await writeRemoteSymlink(ctx, path, need(change));
+      return false;
+    case 'meta':
+      await applyRemoteMeta(ctx.session, path, need(change));
+      return false;
+  }
+}
+
+function need(change: Change): TreeEntry {
+  if (change.entry === undefined) throw new Error(`${change.op} ${change.path}: change without its entry`);
+  return change.entry;
+}

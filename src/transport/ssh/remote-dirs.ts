@@ -1,0 +1,52 @@
+// Directory plumbing over SFTP: `mkdir -p` in one round trip, and the temp-name rule every
+// transport shares.
+import { posix } from 'node:path';
+import { SFTP_STATUS, SftpStatusError } from './ssh-errors.js';
+import { diagnoseFailure } from './diagnose-failure.js';
+import type { SftpSession } from './sftp-session.js';
+
+/** `.<basename>.clsync-hpc.<batchId>` in the target's own directory, so rename(2) stays atomic. */
+export function tempPathFor(target: string, batchId: string): string {
+  const dir = posix.dirname(target);
+  return `${dir === '/' ? '' : dir}/.${posix.basename(target)}.clsync-hpc.${batchId}`;
+}
+
+/** destDir + '/' + relative path, verbatim (no normalisation: names are delivered as they are). */
+export function hostPath(destDir: string, relative: string): string {
+  return `${destDir.replace(/\/+$/, '')}/${relative}`;
+}
+
+/**
+ * mkdir -p (mode 0755 for what it creates): every component's mkdir and a final stat are sent at
+ * once; sftp-server answers in order, so existing components cost nothing but an ignored error.
+ */
+export async function mkdirP(session: SftpSession, dir: string): Promise<void> {
+  const parts: string[] = [];
+  for (let i = dir.indexOf('/', 1); ; i = dir.indexOf('/', i + 1)) {
+    parts.push(i < 0 ? dir : dir.slice(0, i));
+    if (i < 0) break;
+  }
+  const made = parts.map((p) =>
+    session.mkdir(p, 0o755).then(
+      () => undefined,
+      (err: unknown) => err,
+    ),
+  );
+  const stat = session.stat(dir).then(
+    (st) => ({ st }),
+    (err: unknown) => ({ err }),
+  );
+  const [mkdirErrors, result] = await Promise.all([Promise.all(made), stat]);
+  if (!('st' in result)) {
+    // the deepest mkdir that failed says why (EROFS, EACCES…); diagnose it in its parent
+    const index = mkdirErrors.findLastIndex((e) => e !== undefined);
+    const cause = mkdirErrors[index] ?? result.err;
+    throw await diagnoseFailure(session, cause, posix.dirname(parts[index] ?? dir));
+  }
+  if (!result.st.isDirectory()) {
+    throw new SftpStatusError('mkdir', dir, SFTP_STATUS.FAILURE, 'Failure', {
+      message: `${dir} exists and is not a directory`,
+      errno: 'ENOTDIR',
+    });
+  }
+}

@@ -1,0 +1,190 @@
+// Promise face of one ssh2 SFTP channel. Every request names its operation and path so a failure
+// says "rename /etc/x: …". Requests are not awaited one by one by the callers: sftp-server answers
+// in order, so independent requests are pipelined on the channel. A watchdog fails everything
+// outstanding when the node stops answering (a frozen node must fail alone and fast).
+import type { Attributes, InputAttributes, SFTPWrapper, Stats } from 'ssh2';
+import { SFTP_STATUS, SftpStatusError, SshConnectionLostError, SshTimeoutError } from './ssh-errors.js';
+
+export interface StatVfs {
+  readonly f_bsize: number;
+  readonly f_frsize: number;
+  readonly f_bavail: number;
+  readonly f_favail: number;
+  readonly f_flag: number;
+}
+
+interface Pending {
+  readonly op: string;
+  readonly path: string;
+  readonly reject: (err: Error) => void;
+}
+
+export interface SftpSessionOptions {
+  /** Fail when requests are outstanding and nothing has been answered for this long. */
+  readonly stallTimeoutMs: number;
+  /** Called once when the session dies (stall, channel closed, abort), to drop the connection. */
+  readonly onDead?: (err: Error) => void;
+}
+
+export class SftpSession {
+  private readonly pending = new Set<Pending>();
+  private lastAnswerAt = Date.now();
+  private deadError: Error | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly sftp: SFTPWrapper,
+    private readonly options: SftpSessionOptions,
+  ) {
+    const lost = (what: string) => () =>
+      this.kill(new SshConnectionLostError(`the SFTP channel ${what} (connection to the node lost)`));
+    sftp.on('close', lost('closed'));
+    sftp.on('end', lost('ended'));
+    sftp.on('error', (err: Error) =>
+      this.kill(new SshConnectionLostError(`SFTP channel error: ${err.message}`)),
+    );
+  }
+
+  get dead(): Error | undefined {
+    return this.deadError;
+  }
+
+  /** Fail every outstanding and future request with `err` (stall, timeout, abort, lost channel). */
+  kill(err: Error): void {
+    if (this.deadError !== undefined) return;
+    this.deadError = err;
+    this.stopWatchdog();
+    for (const p of [...this.pending]) p.reject(err);
+    this.pending.clear();
+    this.options.onDead?.(err);
+  }
+
+  open(path: string, flags: 'w' | 'wx', mode: number): Promise<Buffer> {
+    return this.request<Buffer>('open', path, (cb) => this.sftp.open(path, flags, { mode }, cb));
+  }
+  write(handle: Buffer, path: string, data: Buffer, position: number): Promise<void> {
+    return this.request<void>('write', path, (cb) =>
+      this.sftp.write(handle, data, 0, data.length, position, cb),
+    );
+  }
+  fsync(handle: Buffer, path: string): Promise<void> {
+    return this.request<void>('fsync', path, (cb) => this.sftp.ext_openssh_fsync(handle, cb));
+  }
+  fchown(handle: Buffer, path: string, uid: number, gid: number): Promise<void> {
+    return this.request<void>('chown', path, (cb) => this.sftp.fchown(handle, uid, gid, cb));
+  }
+  fchmod(handle: Buffer, path: string, mode: number): Promise<void> {
+    return this.request<void>('chmod', path, (cb) => this.sftp.fchmod(handle, mode, cb));
+  }
+  futimes(handle: Buffer, path: string, seconds: number): Promise<void> {
+    return this.request<void>('utimes', path, (cb) => this.sftp.futimes(handle, seconds, seconds, cb));
+  }
+  close(handle: Buffer, path: string): Promise<void> {
+    return this.request<void>('close', path, (cb) => this.sftp.close(handle, cb));
+  }
+  /** posix-rename@openssh.com: rename(2), replaces the target atomically (plain SFTP rename refuses to). */
+  rename(from: string, to: string): Promise<void> {
+    return this.request<void>('rename', to, (cb) => this.sftp.ext_openssh_rename(from, to, cb));
+  }
+  unlink(path: string): Promise<void> {
+    return this.request<void>('unlink', path, (cb) => this.sftp.unlink(path, cb));
+  }
+  rmdir(path: string): Promise<void> {
+    return this.request<void>('rmdir', path, (cb) => this.sftp.rmdir(path, cb));
+  }
+  mkdir(path: string, mode: number): Promise<void> {
+    return this.request<void>('mkdir', path, (cb) => this.sftp.mkdir(path, { mode }, cb));
+  }
+  lstat(path: string): Promise<Stats> {
+    return this.request<Stats>('lstat', path, (cb) => this.sftp.lstat(path, cb));
+  }
+  stat(path: string): Promise<Stats> {
+    return this.request<Stats>('stat', path, (cb) => this.sftp.stat(path, cb));
+  }
+  /** Creates `linkPath` → `target` (ssh2 swaps the arguments for OpenSSH's reversed SYMLINK order). */
+  symlink(target: string, linkPath: string): Promise<void> {
+    return this.request<void>('symlink', linkPath, (cb) => this.sftp.symlink(target, linkPath, cb));
+  }
+  /** lsetstat@openssh.com: setstat that does not follow a symlink (lchown). */
+  lsetstat(path: string, attrs: InputAttributes): Promise<void> {
+    return this.request<void>('setstat', path, (cb) => this.sftp.ext_openssh_lsetstat(path, attrs, cb));
+  }
+  /** Plain setstat: follows a symlink; only for paths just checked not to be one. */
+  setstat(path: string, attrs: InputAttributes): Promise<void> {
+    return this.request<void>('setstat', path, (cb) => this.sftp.setstat(path, attrs, cb));
+  }
+  statvfs(path: string): Promise<StatVfs> {
+    return this.request<StatVfs>('statvfs', path, (cb) => this.sftp.ext_openssh_statvfs(path, cb));
+  }
+  readdir(path: string): Promise<{ filename: string; attrs: Attributes }[]> {
+    return this.request('readdir', path, (cb) => this.sftp.readdir(path, cb));
+  }
+
+  /** Close the channel (the connection stays). */
+  end(): void {
+    this.stopWatchdog();
+    this.sftp.end();
+  }
+
+  private request<T>(
+    op: string,
+    path: string,
+    send: (cb: (err: unknown, value?: unknown) => void) => void,
+  ): Promise<T> {
+    if (this.deadError !== undefined) return Promise.reject(this.deadError);
+    return new Promise<T>((resolve, reject) => {
+      if (this.pending.size === 0) this.lastAnswerAt = Date.now();
+      const entry: Pending = { op, path, reject };
+      this.pending.add(entry);
+      this.startWatchdog();
+      const done = (err: unknown, value?: unknown): void => {
+        if (!this.pending.delete(entry)) return; // already failed by kill()
+        this.lastAnswerAt = Date.now();
+        if (this.pending.size === 0) this.stopWatchdog();
+        if (err === undefined || err === null) resolve(value as T);
+        else reject(toSftpError(op, path, err));
+      };
+      try {
+        send(done);
+      } catch (err) {
+        // ssh2 throws synchronously for an extension the server lacks
+        done(new SftpStatusError(op, path, SFTP_STATUS.OP_UNSUPPORTED, (err as Error).message));
+      }
+    });
+  }
+
+  private startWatchdog(): void {
+    if (this.watchdog !== undefined) return;
+    const every = Math.max(100, Math.min(1000, this.options.stallTimeoutMs / 4));
+    this.watchdog = setInterval(() => {
+      const silent = Date.now() - this.lastAnswerAt;
+      if (this.pending.size === 0 || silent < this.options.stallTimeoutMs) return;
+      const first = this.pending.values().next().value;
+      const waiting = first === undefined ? '' : ` (waiting for ${first.op} ${first.path})`;
+      this.kill(
+        new SshTimeoutError('stall', `no answer from the node for ${(silent / 1000).toFixed(1)} s${waiting}`),
+      );
+    }, every);
+    this.watchdog.unref();
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdog !== undefined) clearInterval(this.watchdog);
+    this.watchdog = undefined;
+  }
+}
+
+function toSftpError(op: string, path: string, err: unknown): Error {
+  if (err instanceof SftpStatusError) return err;
+  const e = err instanceof Error ? err : new Error(String(err));
+  const status = (e as { code?: unknown }).code;
+  if (typeof status === 'number') return new SftpStatusError(op, path, status, e.message);
+  // ssh2 answers every outstanding request with this when the channel closes under it
+  return new SshConnectionLostError(`${op} ${path}: ${e.message} (connection to the node lost)`, {
+    cause: e,
+  });
+}
+
+export function isStatus(err: unknown, status: number): boolean {
+  return err instanceof SftpStatusError && err.status === status;
+}

@@ -1,0 +1,193 @@
+// `--transport ssh`: a persistent, parallel SFTP copier on ssh2. Nothing but sshd and its sftp
+// subsystem is needed on the nodes, and no name ever reaches a shell. Hosts are served `fanout` at
+// a time; each host gets one connection that carries the whole batch, with several changes in
+// flight. Every host gets exactly one HostResult; failures are returned, not thrown.
+import pLimit from 'p-limit';
+import type { Batch, ConnectionSettings, HostResult, PushOptions, Transport } from '../../types.js';
+import { applyBatch, DEFAULT_APPLY_TUNING, type ApplyTuning } from './apply-batch.js';
+import { BatchContent } from './batch-content.js';
+import { changeDependencies } from './change-order.js';
+import { classifySshError } from './classify-ssh-error.js';
+import { openSshConnection, type SshConnection } from './connect-ssh.js';
+import { ConnectionPool, type SshTransportStats } from './connection-pool.js';
+import { KnownHostsStore } from './host-key-policy.js';
+import { SFTP_STATUS, HostAbortedError, SshConnectionLostError, SshTimeoutError } from './ssh-errors.js';
+import { EndpointResolver, type EndpointEnvironment } from './ssh-endpoint.js';
+import { isStatus } from './sftp-session.js';
+
+export interface SshTransportOptions {
+  /** Watch mode: keep each host's connection between pushes. */
+  readonly keepConnections?: boolean;
+  /** Close a kept connection unused for this long (default 60 s). */
+  readonly idleCloseMs?: number;
+  /** Keepalive interval of kept connections (default 15 s; 3 unanswered = dead). */
+  readonly keepaliveIntervalMs?: number;
+  /** Fail a host whose node leaves SFTP requests unanswered this long (default max(10 s, 2 × connect timeout)). */
+  readonly stallTimeoutMs?: number;
+  readonly tuning?: Partial<ApplyTuning>;
+  /** Things worth telling the user that are not failures (ignored config lines, kept directories). */
+  readonly onNote?: (message: string) => void;
+  /** For tests: home, local user and agent socket instead of the process's. */
+  readonly environment?: EndpointEnvironment;
+}
+
+export interface SshTransport extends Transport {
+  readonly name: 'ssh';
+  /** Connection counters, for tests and benchmarks. */
+  stats(): SshTransportStats;
+}
+
+export function createSshTransport(
+  settings: ConnectionSettings,
+  options: SshTransportOptions = {},
+): SshTransport {
+  const resolver = new EndpointResolver(settings, options.environment);
+  const knownHosts = new KnownHostsStore();
+  const keep = options.keepConnections === true;
+  const tuning: ApplyTuning = { ...DEFAULT_APPLY_TUNING, ...options.tuning };
+  const stallTimeoutMs =
+    options.stallTimeoutMs ??
+    Math.min(settings.operationTimeoutMs, Math.max(10_000, 2 * settings.connectTimeoutMs));
+  const pool = new ConnectionPool(
+    async (host, signal) =>
+      openSshConnection(await resolver.resolve(host), {
+        knownHosts,
+        keepaliveIntervalMs: options.keepaliveIntervalMs ?? 15_000,
+        keepaliveCountMax: 3,
+        stallTimeoutMs,
+        ...(signal !== undefined ? { signal } : {}),
+      }),
+    keep,
+    options.idleCloseMs ?? 60_000,
+  );
+  /** Temp files a failed push could not remove, per host: removed first thing on the next connection. */
+  const orphans = new Map<string, Set<string>>();
+  let prepared: Promise<void> | undefined;
+
+  async function pushHost(
+    host: string,
+    batch: Batch,
+    content: BatchContent,
+    deps: number[][],
+    signal?: AbortSignal,
+  ): Promise<HostResult> {
+    const startedAt = Date.now();
+    const ac = new AbortController();
+    let stopReason: 'deadline' | 'abort' | undefined;
+    const stop = (why: 'deadline' | 'abort'): void => {
+      stopReason ??= why;
+      ac.abort();
+    };
+    const timer = setTimeout(() => stop('deadline'), settings.operationTimeoutMs);
+    const onAbort = (): void => stop('abort');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const stopError = (): Error =>
+      stopReason === 'deadline'
+        ? new SshTimeoutError(
+            'operation',
+            `batch not finished within ${Math.round(settings.operationTimeoutMs / 1000)} s (operation timeout)`,
+          )
+        : new HostAbortedError();
+    try {
+      if (signal?.aborted) stop('abort');
+      let error = ac.signal.aborted
+        ? stopError()
+        : await runOnHost(host, batch, content, deps, ac.signal, stopError);
+      if (error !== undefined && stopReason !== undefined) error = stopError();
+      const finishedAt = Date.now();
+      return error === undefined
+        ? { host, batchId: batch.id, ok: true, startedAt, finishedAt }
+        : { host, batchId: batch.id, ok: false, error: classifySshError(error), startedAt, finishedAt };
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** undefined = every change applied; otherwise the error that stopped the host. */
+  async function runOnHost(
+    host: string,
+    batch: Batch,
+    content: BatchContent,
+    deps: number[][],
+    signal: AbortSignal,
+    stopError: () => Error,
+  ): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      let conn: SshConnection;
+      let reused: boolean;
+      try {
+        ({ conn, reused } = await pool.acquire(host, signal));
+      } catch (err) {
+        return err;
+      }
+      const kill = (): void => conn.session.kill(stopError());
+      signal.addEventListener('abort', kill, { once: true });
+      try {
+        await removeOrphans(host, conn);
+        const out = await applyBatch(conn.session, batch, content, deps, tuning);
+        if (out.leftoverTemps.length > 0) {
+          const set = orphans.get(host) ?? new Set<string>();
+          for (const t of out.leftoverTemps) set.add(t);
+          orphans.set(host, set);
+        }
+        for (const dir of out.keptDirs) options.onNote?.(`${host}: ${dir} not deleted: directory not empty`);
+        if (out.error === undefined) {
+          pool.release(host, conn);
+          return undefined;
+        }
+        // a kept connection can die quietly between pushes: retry once on a fresh one (the batch
+        // is idempotent), unless the host ran out of time or was aborted
+        const stale =
+          out.error instanceof SshConnectionLostError ||
+          (out.error instanceof SshTimeoutError && out.error.phase === 'stall');
+        if (reused && attempt === 0 && stale && !signal.aborted) {
+          conn.close();
+          continue;
+        }
+        if (conn.session.dead !== undefined) conn.close();
+        else pool.release(host, conn);
+        return out.error;
+      } finally {
+        signal.removeEventListener('abort', kill);
+      }
+    }
+  }
+
+  async function removeOrphans(host: string, conn: SshConnection): Promise<void> {
+    const set = orphans.get(host);
+    if (set === undefined || set.size === 0) return;
+    await Promise.all(
+      [...set].map((tmp) =>
+        conn.session.unlink(tmp).then(
+          () => set.delete(tmp),
+          (err: unknown) => {
+            if (isStatus(err, SFTP_STATUS.NO_SUCH_FILE)) set.delete(tmp);
+          },
+        ),
+      ),
+    );
+  }
+
+  return {
+    name: 'ssh',
+    async push(batch: Batch, hosts: readonly string[], pushOptions: PushOptions): Promise<HostResult[]> {
+      prepared ??= resolver.prepare().then((notes) => notes.forEach((n) => options.onNote?.(n)));
+      await prepared; // a broken ssh config or -i key stops the whole run (TransportError)
+      const content = new BatchContent(batch);
+      const deps = changeDependencies(batch.changes.map((c) => c.path));
+      const limit = pLimit(Math.max(1, pushOptions.fanout));
+      return Promise.all(
+        hosts.map((host) =>
+          limit(async () => {
+            const result = await pushHost(host, batch, content, deps, pushOptions.signal);
+            pushOptions.onHostDone?.(result);
+            return result;
+          }),
+        ),
+      );
+    },
+    stats: () => pool.stats(),
+    close: () => pool.closeAll(),
+  };
+}
