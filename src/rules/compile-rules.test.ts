@@ -41,7 +41,11 @@ describe('decide: order and defaults', () => {
     assert.equal(actions(m, 'ssh', 'dir'), '- W M', '-s decides sync only; +d then grants walk and monitor');
     assert.equal(m.decide('ssh', 'dir').decidedBy?.line, 1);
     const w = rules('-w^ssh$\n+d^ssh$\n');
-    assert.equal(actions(w, 'ssh', 'dir'), 'S - M', '-w decides walk; +d is the first rule deciding sync and monitor');
+    assert.equal(
+      actions(w, 'ssh', 'dir'),
+      'S - M',
+      '-w decides walk; +d is the first rule deciding sync and monitor',
+    );
     assert.equal(actions(rules('-w^ssh$\n-*\n'), 'ssh', 'dir'), '- - -', 'monitor follows walk');
   });
 });
@@ -51,7 +55,11 @@ describe('decide: clsync traps fixed', () => {
     const m = rules('+f^passwd$\n+f^ssh/sshd_config$\n-*\n');
     for (const dir of ['', 'ssh']) {
       const d = m.decide(dir, 'dir');
-      assert.deepEqual({ sync: d.sync, walk: d.walk, monitor: d.monitor, autoWalk: d.autoWalk }, { sync: false, walk: true, monitor: true, autoWalk: true }, dir);
+      assert.deepEqual(
+        { sync: d.sync, walk: d.walk, monitor: d.monitor, autoWalk: d.autoWalk },
+        { sync: false, walk: true, monitor: true, autoWalk: true },
+        dir,
+      );
       assert.equal(d.decidedBy?.line, 3);
     }
     assert.equal(actions(m, 'skel', 'dir'), '- - -', 'nothing permitted can lie below skel');
@@ -131,14 +139,22 @@ describe('decide: auto-walk', () => {
     assert.equal(m.decide('cache/keep', 'file').sync, true);
     assert.equal(m.decide('cache/other', 'file').sync, true, 'default permit for what no rule names');
     const plain = rules('- cache\n');
-    assert.equal(actions(plain, 'cache', 'dir'), '- - -', 'rsync meaning: an excluded directory is not entered');
+    assert.equal(
+      actions(plain, 'cache', 'dir'),
+      '- - -',
+      'rsync meaning: an excluded directory is not entered',
+    );
   });
 
   test('regex prefixes: ^slurm/ walks slurm, not other directories', () => {
     const m = rules('+f^slurm/[^/]+\\.conf$\n+f^munge/munge\\.key$\n-*\n');
     assert.equal(actions(m, 'slurm', 'dir'), '- W M');
     assert.equal(actions(m, 'munge', 'dir'), '- W M');
-    assert.equal(actions(m, 'slurm/plugstack.conf.d', 'dir'), '- W M', 'prefix slurm/ may continue anywhere below');
+    assert.equal(
+      actions(m, 'slurm/plugstack.conf.d', 'dir'),
+      '- W M',
+      'prefix slurm/ may continue anywhere below',
+    );
     assert.equal(actions(m, 'ssh', 'dir'), '- - -');
     assert.equal(m.decide('slurm/slurm.conf', 'file').sync, true);
     assert.equal(m.decide('slurm/x/y.conf', 'file').sync, false);
@@ -201,7 +217,25 @@ describe('decide: built-in excludes', () => {
 
   test('the root and ordinary names are never built-in excluded', () => {
     const m = rules('');
-    for (const path of ['', 'passwd', 'group', 'shadow', 'gshadow', 'ssh/sshd_config', 'ssh/ssh_known_hosts', 'munge/munge.key', 'slurm/slurm.conf', 'hosts', 'sudoers', 'sudoers.d/hpc', 'security/limits.conf', 'resolv.conf', 'localtime', 'sed', 'sedit.conf']) {
+    for (const path of [
+      '',
+      'passwd',
+      'group',
+      'shadow',
+      'gshadow',
+      'ssh/sshd_config',
+      'ssh/ssh_known_hosts',
+      'munge/munge.key',
+      'slurm/slurm.conf',
+      'hosts',
+      'sudoers',
+      'sudoers.d/hpc',
+      'security/limits.conf',
+      'resolv.conf',
+      'localtime',
+      'sed',
+      'sedit.conf',
+    ]) {
       assert.equal(m.decide(path, path === '' ? 'dir' : 'file').builtinExclude, undefined, path);
     }
   });
@@ -210,4 +244,25 @@ describe('decide: built-in excludes', () => {
 test('compileRules exposes the rules it was given', () => {
   const parsed = parseRules('+f^passwd$\n-*\n', 'r');
   assert.deepEqual(compileRules(parsed, { defaultExcludes: true }).rules, parsed);
+});
+
+test('decide() builds no RegExp per call (everything is compiled once)', () => {
+  const m = rules('+f^passwd$\n+ /slurm/***\n- tmp/\n+f\\.conf$\n-*\n');
+  const original = globalThis.RegExp;
+  let constructed = 0;
+  globalThis.RegExp = new Proxy(original, {
+    construct(target, args: [string, string?]) {
+      constructed++;
+      return new target(...args);
+    },
+  });
+  try {
+    for (const path of ['passwd', 'slurm/a', 'tmp', 'x/y.conf', 'motd', '.x.swp', 'sedAb12Cd']) {
+      m.decide(path, 'file');
+      m.decide(path, 'dir');
+    }
+  } finally {
+    globalThis.RegExp = original;
+  }
+  assert.equal(constructed, 0);
 });

@@ -10,8 +10,9 @@
 //     `+` rule could match below (the clsync trap `+f^ssh/sshd_config$` + `-*`: walk '' and 'ssh');
 //     monitor follows walk unless a `d`/`m`/`W`/`dir/` rule decided it.
 import type { EntryType } from '../types.js';
+import { BuiltinIndex } from './builtin-index.js';
 import { DEFAULT_EXCLUDES, OWN_TEMP_EXCLUDE, type DefaultExclude } from './default-excludes.js';
-import { canReachBelow } from './path-reach.js';
+import { reachesBelow } from './path-reach.js';
 import { namesDirectoriesOnly, type PathReach, type Rule } from './rule.js';
 import type { PathMatcher, RuleDecision, RuleSource } from './types.js';
 
@@ -29,6 +30,10 @@ export interface DetailedDecision extends RuleDecision {
 interface CompiledRule {
   readonly rule: Rule;
   readonly regex: RegExp;
+  /** From the rule's reach: the only path it matches (string compare, no regex) … */
+  readonly exact: string | undefined;
+  /** … or a prefix every match has (a cheap pre-check before the regex). */
+  readonly prefix: string;
   readonly sync: boolean;
   readonly walk: boolean;
   readonly monitor: boolean;
@@ -47,29 +52,29 @@ const CATCH_ALL_GLOBS = new Set(['*', '**', '/**', '**/*', '/**/*']);
 
 export class CompiledRules implements PathMatcher {
   readonly rules: readonly Rule[];
-  /** The built-ins in force, in checking order. */
+  /** The built-ins in force. */
   readonly builtinExcludes: readonly DefaultExclude[];
-  private readonly builtinAny: RegExp;
-  private readonly builtinEach: readonly RegExp[];
+  private readonly builtins: BuiltinIndex;
   private readonly byType: Readonly<Record<EntryType, readonly CompiledRule[]>>;
   /** Reach of every `+` rule that can still win somewhere (before the first catch-all deny). */
   private readonly walkJustifiers: readonly PathReach[];
+  /** One of them is unanchored: every directory may hold a permitted path. */
+  private readonly permitsAnywhere: boolean;
 
   constructor(rules: readonly Rule[], options: CompileOptions) {
     this.rules = [...rules];
     this.builtinExcludes = [...(options.defaultExcludes ? DEFAULT_EXCLUDES : []), OWN_TEMP_EXCLUDE];
-    this.builtinEach = this.builtinExcludes.map((b) => new RegExp(b.nameRegex));
-    this.builtinAny = new RegExp(this.builtinExcludes.map((b) => `(?:${b.nameRegex})`).join('|'));
-    const compiled = rules.map(
-      (rule): CompiledRule => ({
-        rule,
-        regex: new RegExp(rule.regexSource, rule.regexFlags),
-        sync: rule.actions.includes('sync'),
-        walk: rule.actions.includes('walk'),
-        monitor: rule.actions.includes('monitor'),
-        directoryRule: namesDirectoriesOnly(rule),
-      }),
-    );
+    this.builtins = new BuiltinIndex(this.builtinExcludes);
+    const compiled = rules.map((rule): CompiledRule => ({
+      rule,
+      regex: new RegExp(rule.regexSource, rule.regexFlags),
+      exact: rule.reach.kind === 'exact' ? rule.reach.literal : undefined,
+      prefix: rule.reach.kind === 'prefix' ? rule.reach.literal : '',
+      sync: rule.actions.includes('sync'),
+      walk: rule.actions.includes('walk'),
+      monitor: rule.actions.includes('monitor'),
+      directoryRule: namesDirectoriesOnly(rule),
+    }));
     const forType = (type: EntryType): CompiledRule[] =>
       // only directories are walked or monitored: other types need just the sync-deciding rules
       compiled.filter((c) => c.rule.entryTypes.includes(type) && (type === 'dir' || c.sync));
@@ -77,14 +82,17 @@ export class CompiledRules implements PathMatcher {
     const catchAll = rules.findIndex(isCatchAllDeny);
     const live = catchAll === -1 ? rules : rules.slice(0, catchAll);
     this.walkJustifiers = live.filter((r) => r.permit).map((r) => r.reach);
+    this.permitsAnywhere = this.walkJustifiers.some((reach) => reach.kind === 'anywhere');
   }
 
   decide(path: string, type: EntryType): DetailedDecision {
     const builtin = this.builtinFor(path);
-    if (builtin !== undefined) return { sync: false, walk: false, monitor: false, builtinExclude: builtin.pattern };
+    if (builtin !== undefined)
+      return { sync: false, walk: false, monitor: false, builtinExclude: builtin.pattern };
     if (type !== 'dir') {
       for (const c of this.byType[type]) {
-        if (c.regex.test(path)) return { sync: c.rule.permit, walk: false, monitor: false, decidedBy: c.rule.source };
+        if (matches(c, path))
+          return { sync: c.rule.permit, walk: false, monitor: false, decidedBy: c.rule.source };
       }
       return NOT_A_DIR_PERMITTED;
     }
@@ -93,7 +101,10 @@ export class CompiledRules implements PathMatcher {
 
   /** Could a `+` rule that is not shadowed by a catch-all match something strictly below `dir`? */
   permittedPathMayLieBelow(dir: string): boolean {
-    return this.walkJustifiers.some((reach) => canReachBelow(reach, dir));
+    if (this.permitsAnywhere) return true;
+    const below = dir === '' ? '' : `${dir}/`;
+    for (const reach of this.walkJustifiers) if (reachesBelow(reach, below)) return true;
+    return false;
   }
 
   private decideDirectory(path: string): DetailedDecision {
@@ -102,7 +113,7 @@ export class CompiledRules implements PathMatcher {
     let monitorBy: CompiledRule | undefined;
     for (const c of this.byType.dir) {
       const wanted = (c.sync && !syncBy) || (c.walk && !walkBy) || (c.monitor && !monitorBy);
-      if (!wanted || !c.regex.test(path)) continue;
+      if (!wanted || !matches(c, path)) continue;
       if (c.sync && !syncBy) syncBy = c;
       if (c.walk && !walkBy) walkBy = c;
       if (c.monitor && !monitorBy) monitorBy = c;
@@ -127,15 +138,17 @@ export class CompiledRules implements PathMatcher {
   }
 
   private builtinFor(path: string): DefaultExclude | undefined {
-    const name = path.slice(path.lastIndexOf('/') + 1);
-    if (name === '' || !this.builtinAny.test(name)) return undefined;
-    const index = this.builtinEach.findIndex((regex) => regex.test(name));
-    return this.builtinExcludes[index];
+    return this.builtins.lookup(path.slice(path.lastIndexOf('/') + 1));
   }
 }
 
 export function compileRules(rules: readonly Rule[], options: CompileOptions): CompiledRules {
   return new CompiledRules(rules, options);
+}
+
+function matches(c: CompiledRule, path: string): boolean {
+  if (c.exact !== undefined) return path === c.exact;
+  return path.startsWith(c.prefix) && c.regex.test(path);
 }
 
 function isCatchAllDeny(rule: Rule): boolean {

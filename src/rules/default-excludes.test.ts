@@ -17,25 +17,82 @@ describe('DEFAULT_EXCLUDES', () => {
     }
   });
 
-  test('each has a reason, a unique pattern and a valid anchored name regex', () => {
+  test('each has a reason, a unique pattern and a well-formed name test', () => {
     const patterns = new Set<string>();
-    for (const builtin of DEFAULT_EXCLUDES) {
+    for (const builtin of [...DEFAULT_EXCLUDES, OWN_TEMP_EXCLUDE]) {
       assert.ok(builtin.reason.length > 10, builtin.pattern);
       assert.ok(!patterns.has(builtin.pattern), `duplicate ${builtin.pattern}`);
       patterns.add(builtin.pattern);
-      assert.ok(builtin.nameRegex.startsWith('^'), builtin.pattern);
-      assert.ok(!new RegExp(builtin.nameRegex).test(''), `${builtin.pattern} must not match the empty name`);
+      const test = builtin.test;
+      if (test.kind === 'regex') {
+        assert.ok(test.source.startsWith('^'), builtin.pattern);
+        assert.ok(!new RegExp(test.source).test(''), `${builtin.pattern} must not match the empty name`);
+      } else if (test.kind === 'suffix') {
+        assert.match(test.suffix, /^\.[^.]+$/, `${builtin.pattern}: a suffix is one dot-extension`);
+      } else {
+        assert.ok(!test.name.includes('/'), builtin.pattern);
+      }
     }
   });
 
   test('the brief list is covered', () => {
-    const required = ['*.swp', '*.swx', '*~', '.#*', '4913', '*.dpkg-new', '*.dpkg-old', '*.dpkg-dist', '*.dpkg-tmp', '*.rpmnew', '*.rpmsave', '*.rpmorig', 'passwd+', 'passwd-', 'group-', 'shadow-', 'gshadow-', '*.lock', '.pwd.lock', 'sedXXXXXX', '*.tmp', 'ssh_host_*', 'machine-id', 'hostname', 'adjtime', 'fstab', 'mtab', 'hostid'];
+    const required = [
+      '*.swp',
+      '*.swx',
+      '*~',
+      '.#*',
+      '4913',
+      '*.dpkg-new',
+      '*.dpkg-old',
+      '*.dpkg-dist',
+      '*.dpkg-tmp',
+      '*.rpmnew',
+      '*.rpmsave',
+      '*.rpmorig',
+      'passwd+',
+      'passwd-',
+      'group-',
+      'shadow-',
+      'gshadow-',
+      '*.lock',
+      '.pwd.lock',
+      'sedXXXXXX',
+      '*.tmp',
+      'ssh_host_*',
+      'machine-id',
+      'hostname',
+      'adjtime',
+      'fstab',
+      'mtab',
+      'hostid',
+    ];
     const patterns = new Set(DEFAULT_EXCLUDES.map((b) => b.pattern));
     for (const pattern of required) assert.ok(patterns.has(pattern), pattern);
   });
 
   test('near misses stay permitted', () => {
-    for (const name of ['passwd', 'passwd.conf', 'sed', 'sedXXXXX', 'sedAb12Cd3', 'hostname.conf', 'myhostname', 'fstab.d', 'ssh_config', 'sshd_config', 'ssh_known_hosts', 'lockfile', 'swp', 'x.swpx', 'nfs.conf', '.nfsrc']) {
+    for (const name of [
+      '.swpx',
+      'a.lock.d',
+      'tmp',
+      'x.tmpl',
+      'passwd',
+      'passwd.conf',
+      'sed',
+      'sedXXXXX',
+      'sedAb12Cd3',
+      'hostname.conf',
+      'myhostname',
+      'fstab.d',
+      'ssh_config',
+      'sshd_config',
+      'ssh_known_hosts',
+      'lockfile',
+      'swp',
+      'x.swpx',
+      'nfs.conf',
+      '.nfsrc',
+    ]) {
       assert.equal(matcher.decide(name, 'file').builtinExclude, undefined, name);
     }
   });

@@ -9,11 +9,20 @@
 
 export type DefaultExcludeGroup = 'editor' | 'package' | 'accounts' | 'transient' | 'identity' | 'own';
 
+/**
+ * How a built-in recognises a name. Names and suffixes are looked up in maps (decide() runs for
+ * every entry of a tree); the few shapes that need a pattern are small anchored regexes.
+ */
+export type NameTest =
+  | { readonly kind: 'name'; readonly name: string }
+  | { readonly kind: 'suffix'; readonly suffix: string } // starts with '.', contains no other '.'
+  | { readonly kind: 'regex'; readonly source: string }; // anchored with ^, tested against the name
+
 export interface DefaultExclude {
   /** Shown by `rules check` and docs/rules.md (glob-like). */
   readonly pattern: string;
-  /** JavaScript RegExp source, anchored, tested against the entry's name (its last path component). */
-  readonly nameRegex: string;
+  /** Tested against the entry's name (its last path component). */
+  readonly test: NameTest;
   readonly group: DefaultExcludeGroup;
   readonly reason: string;
   /** Names it excludes (tests check each one). */
@@ -23,13 +32,18 @@ export interface DefaultExclude {
 const exclude = (
   group: DefaultExcludeGroup,
   pattern: string,
-  nameRegex: string,
+  test: NameTest,
   reason: string,
   examples: readonly string[],
-): DefaultExclude => ({ pattern, nameRegex, group, reason, examples });
+): DefaultExclude => ({ pattern, test, group, reason, examples });
+
+const named = (group: DefaultExcludeGroup, name: string, reason: string): DefaultExclude =>
+  exclude(group, name, { kind: 'name', name }, reason, [name]);
+
+const regex = (source: string): NameTest => ({ kind: 'regex', source });
 
 const suffix = (group: DefaultExcludeGroup, ext: string, reason: string, example: string): DefaultExclude =>
-  exclude(group, `*${ext}`, `^.*${ext.replace(/[.+]/g, '\\$&')}$`, reason, [example]);
+  exclude(group, `*${ext}`, { kind: 'suffix', suffix: ext }, reason, [example]);
 
 const accountFiles = ['passwd', 'group', 'shadow', 'gshadow', 'subuid', 'subgid'];
 
@@ -37,14 +51,20 @@ export const DEFAULT_EXCLUDES: readonly DefaultExclude[] = [
   // editors
   suffix('editor', '.swp', 'vim swap file (unsaved buffer)', '.passwd.swp'),
   suffix('editor', '.swx', 'vim swap probe file', 'sshd_config.swx'),
-  exclude('editor', '.*.sw[a-p]', '^\\..+\\.sw[a-p]$', 'further vim swap files (.swo, .swn, …)', ['.hosts.swo']),
-  exclude('editor', '4913', '^4913$', 'vim probes whether it may write a directory with this file', ['4913']),
-  exclude('editor', '*~', '^.*~$', 'editor backup copy (vim, emacs, joe)', ['hosts~']),
-  exclude('editor', '.#*', '^\\.#', 'emacs lock link for a file being edited', ['.#sudoers']),
-  exclude('editor', '#*#', '^#.*#$', 'emacs auto-save file', ['#hosts#']),
-  exclude('editor', 'sedXXXXXX', '^sed[0-9A-Za-z]{6}$', '`sed -i` writes its output to sed + 6 random characters, then renames', [
-    'sedAb12Cd',
+  exclude('editor', '.*.sw[a-p]', regex('^\\..+\\.sw[a-p]$'), 'further vim swap files (.swo, .swn, …)', [
+    '.hosts.swo',
   ]),
+  named('editor', '4913', 'vim probes whether it may write a directory with this file'),
+  exclude('editor', '*~', regex('^.*~$'), 'editor backup copy (vim, emacs, joe)', ['hosts~']),
+  exclude('editor', '.#*', regex('^\\.#'), 'emacs lock link for a file being edited', ['.#sudoers']),
+  exclude('editor', '#*#', regex('^#.*#$'), 'emacs auto-save file', ['#hosts#']),
+  exclude(
+    'editor',
+    'sedXXXXXX',
+    regex('^sed[0-9A-Za-z]{6}$'),
+    '`sed -i` writes its output to sed + 6 random characters, then renames',
+    ['sedAb12Cd'],
+  ),
   // package managers
   suffix('package', '.dpkg-new', 'dpkg: new conffile not yet installed', 'sshd_config.dpkg-new'),
   suffix('package', '.dpkg-old', 'dpkg: the admin copy set aside on upgrade', 'sshd_config.dpkg-old'),
@@ -61,38 +81,54 @@ export const DEFAULT_EXCLUDES: readonly DefaultExclude[] = [
   suffix('package', '.pacsave', 'pacman: the admin copy saved on removal', 'hosts.pacsave'),
   // account tools (shadow-utils: useradd, usermod, vipw, passwd…)
   ...accountFiles.map((name) =>
-    exclude('accounts', `${name}+`, `^${name}\\+$`, `shadow-utils writes the new ${name} here, then renames it over ${name}`, [`${name}+`]),
+    named('accounts', `${name}+`, `shadow-utils writes the new ${name} here, then renames it over ${name}`),
   ),
-  ...accountFiles.map((name) =>
-    exclude('accounts', `${name}-`, `^${name}-$`, `shadow-utils backup: the previous ${name}`, [`${name}-`]),
+  ...accountFiles.map((name) => named('accounts', `${name}-`, `shadow-utils backup: the previous ${name}`)),
+  named('accounts', '.pwd.lock', 'lckpwdf(3) lock for the account files'),
+  suffix(
+    'accounts',
+    '.lock',
+    'lock file (shadow-utils passwd.lock, group.lock…; other tools alike)',
+    'passwd.lock',
   ),
-  exclude('accounts', '.pwd.lock', '^\\.pwd\\.lock$', 'lckpwdf(3) lock for the account files', ['.pwd.lock']),
-  suffix('accounts', '.lock', 'lock file (shadow-utils passwd.lock, group.lock…; other tools alike)', 'passwd.lock'),
   // other transient files
-  suffix('transient', '.tmp', 'being written: visudo edits sudoers.tmp, many tools write *.tmp then rename', 'sudoers.tmp'),
-  exclude('transient', '.nfsXXXX', '^\\.nfs[0-9A-Fa-f]{8,}$', 'NFS placeholder for a file deleted while open', [
-    '.nfs000000000189dd4b00000001',
-  ]),
+  suffix(
+    'transient',
+    '.tmp',
+    'being written: visudo edits sudoers.tmp, many tools write *.tmp then rename',
+    'sudoers.tmp',
+  ),
+  exclude(
+    'transient',
+    '.nfsXXXX',
+    regex('^\\.nfs[0-9A-Fa-f]{8,}$'),
+    'NFS placeholder for a file deleted while open',
+    ['.nfs000000000189dd4b00000001'],
+  ),
   // node identity
-  exclude('identity', 'ssh_host_*', '^ssh_host_', "SSH host keys and certificates: each node's own; cloned keys let nodes impersonate each other", [
-    'ssh_host_ed25519_key',
-    'ssh_host_rsa_key.pub',
-    'ssh_host_ecdsa_key-cert.pub',
-  ]),
-  exclude('identity', 'machine-id', '^machine-id$', 'systemd/D-Bus machine ID: duplicates confuse journald, DHCP (DUID) and D-Bus', ['machine-id']),
-  exclude('identity', 'hostid', '^hostid$', 'gethostid(3) host ID (ZFS pool ownership, NVMe-oF host ID)', ['hostid']),
-  exclude('identity', 'hostname', '^hostname$', "the node's own name", ['hostname']),
-  exclude('identity', 'hostnqn', '^hostnqn$', 'NVMe-oF host NQN', ['hostnqn']),
-  exclude('identity', 'initiatorname.iscsi', '^initiatorname\\.iscsi$', 'iSCSI initiator IQN', ['initiatorname.iscsi']),
-  exclude('identity', 'krb5.keytab', '^krb5\\.keytab$', "Kerberos host keys: the node's own principals", ['krb5.keytab']),
-  exclude('identity', 'minion_id', '^minion_id$', 'Salt minion identity', ['minion_id']),
-  exclude('identity', 'random-seed', '^random-seed$', 'saved entropy: identical seeds give nodes the same early random numbers', ['random-seed']),
-  exclude('identity', 'adjtime', '^adjtime$', "this machine's hardware clock drift and UTC/local setting", ['adjtime']),
-  exclude('identity', 'fstab', '^fstab$', 'local disks by UUID/device; a wrong fstab can stop a node from booting', ['fstab']),
-  exclude('identity', 'mtab', '^mtab$', 'runtime mount table (normally a link to /proc/self/mounts)', ['mtab']),
-  exclude('identity', '70-persistent-net.rules', '^70-persistent-net\\.rules$', "udev NIC names bound to this node's MAC addresses", [
-    '70-persistent-net.rules',
-  ]),
+  exclude(
+    'identity',
+    'ssh_host_*',
+    regex('^ssh_host_'),
+    "SSH host keys and certificates: each node's own; cloned keys let nodes impersonate each other",
+    ['ssh_host_ed25519_key', 'ssh_host_rsa_key.pub', 'ssh_host_ecdsa_key-cert.pub'],
+  ),
+  named(
+    'identity',
+    'machine-id',
+    'systemd/D-Bus machine ID: duplicates confuse journald, DHCP (DUID) and D-Bus',
+  ),
+  named('identity', 'hostid', 'gethostid(3) host ID (ZFS pool ownership, NVMe-oF host ID)'),
+  named('identity', 'hostname', "the node's own name"),
+  named('identity', 'hostnqn', 'NVMe-oF host NQN'),
+  named('identity', 'initiatorname.iscsi', 'iSCSI initiator IQN'),
+  named('identity', 'krb5.keytab', "Kerberos host keys: the node's own principals"),
+  named('identity', 'minion_id', 'Salt minion identity'),
+  named('identity', 'random-seed', 'saved entropy: identical seeds give nodes the same early random numbers'),
+  named('identity', 'adjtime', "this machine's hardware clock drift and UTC/local setting"),
+  named('identity', 'fstab', 'local disks by UUID/device; a wrong fstab can stop a node from booting'),
+  named('identity', 'mtab', 'runtime mount table (normally a link to /proc/self/mounts)'),
+  named('identity', '70-persistent-net.rules', "udev NIC names bound to this node's MAC addresses"),
 ];
 
 /**
@@ -102,7 +138,7 @@ export const DEFAULT_EXCLUDES: readonly DefaultExclude[] = [
 export const OWN_TEMP_EXCLUDE: DefaultExclude = exclude(
   'own',
   '.*.clsync-hpc.*',
-  '^\\..*\\.clsync-hpc\\.',
+  regex('^\\..*\\.clsync-hpc\\.'),
   "clsync-hpc's own temp file (a transport's write in progress)",
   ['.passwd.clsync-hpc.1a2b3c'],
 );

@@ -20,7 +20,9 @@ const DEFAULT_PERMIT = 'no rule matched: default permit';
 export function explainDecision(path: string, type: EntryType, decision: RuleDecision): string {
   const subject = `${path === '' ? '<root>' : path} (${type})`;
   if (decision.builtinExclude !== undefined) {
-    const builtin = [...DEFAULT_EXCLUDES, OWN_TEMP_EXCLUDE].find((b) => b.pattern === decision.builtinExclude);
+    const builtin = [...DEFAULT_EXCLUDES, OWN_TEMP_EXCLUDE].find(
+      (b) => b.pattern === decision.builtinExclude,
+    );
     const reason = builtin === undefined ? '' : ` (${builtin.reason})`;
     return `${subject}: EXCLUDED by built-in ${JSON.stringify(decision.builtinExclude)}${reason}`;
   }
@@ -39,7 +41,8 @@ function syncClause(decision: RuleDecision, refused: string): Clause {
 
 function directoryClauses(decision: RuleDecision): Clause[] {
   const detailed = decision as DetailedDecision;
-  const monitorOwnRule = detailed.monitorDecidedBy !== undefined && !sameSource(detailed.monitorDecidedBy, detailed.walkDecidedBy);
+  const monitorOwnRule =
+    detailed.monitorDecidedBy !== undefined && !sameSource(detailed.monitorDecidedBy, detailed.walkDecidedBy);
   const walkWord = decision.walk ? 'walk' : 'no walk';
   const walkText = monitorOwnRule ? walkWord : decision.walk ? 'walk+monitor' : 'no walk, no monitor';
   const walk: Clause = decision.autoWalk
@@ -63,7 +66,9 @@ function render(clauses: readonly Clause[]): string {
     const last = group[group.length - 1];
     if (last === undefined) return;
     const texts = group.map((c) => c.text).join(', ');
-    parts.push(last.by !== undefined ? `${texts} by ${formatRuleSource(last.by)}` : `${texts} (${last.note ?? ''})`);
+    parts.push(
+      last.by !== undefined ? `${texts} by ${formatRuleSource(last.by)}` : `${texts} (${last.note ?? ''})`,
+    );
     group = [];
   };
   for (const clause of clauses) {

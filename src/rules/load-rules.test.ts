@@ -52,7 +52,10 @@ describe('loadRules', () => {
     await writeFile(file, '+f^passwd$\n+q^group$\n-*');
     await assert.rejects(loadRules(file, { defaultExcludes: true }), (error: unknown) => {
       assert.ok(error instanceof RulesParseError);
-      assert.equal(error.message, `${file}:2: unknown type letter "q": expected f, l, d, *, w, m, s or W, or a space for a glob: "+q^group$"`);
+      assert.equal(
+        error.message,
+        `${file}:2: unknown type letter "q": expected f, l, d, *, w, m, s or W, or a space for a glob: "+q^group$"`,
+      );
       return true;
     });
   });

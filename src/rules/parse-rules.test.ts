@@ -62,7 +62,10 @@ describe('parseRules: clsync lines', () => {
 
 describe('parseRules: rsync glob lines', () => {
   test('sign, one space, glob; anchoring and directory-only flags', () => {
-    const rules = parseRules('+ ssh/sshd_config\n- *.swp\n- **\n+ /passwd\n- tmp/\n+ slurm/***\n', 'r') as GlobRule[];
+    const rules = parseRules(
+      '+ ssh/sshd_config\n- *.swp\n- **\n+ /passwd\n- tmp/\n+ slurm/***\n',
+      'r',
+    ) as GlobRule[];
     assert.deepEqual(
       rules.map((r) => [r.syntax, r.permit, r.glob, r.anchored, r.dirOnly]),
       [

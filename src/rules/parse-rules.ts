@@ -15,7 +15,9 @@ const ALL_TYPES: readonly EntryType[] = ['file', 'dir', 'symlink'];
 const DIRS: readonly EntryType[] = ['dir'];
 
 /** What each clsync type letter covers. `W` is walk+monitor as clsync documented (it parsed it as `w`). */
-const TYPE_LETTERS: Readonly<Record<RegexTypeLetter, { entryTypes: readonly EntryType[]; actions: readonly RuleAction[] }>> = {
+const TYPE_LETTERS: Readonly<
+  Record<RegexTypeLetter, { entryTypes: readonly EntryType[]; actions: readonly RuleAction[] }>
+> = {
   f: { entryTypes: ['file', 'symlink'], actions: ['sync'] }, // clsync's initial sync saw symlinks as files
   l: { entryTypes: ['symlink'], actions: ['sync'] },
   d: { entryTypes: DIRS, actions: ['sync', 'walk', 'monitor'] },
@@ -52,9 +54,11 @@ function parseLine(line: string, source: RegexRule['source']): LineResult {
   }
   const permit = sign === '+';
   const second = line[1];
-  if (second === undefined) return { part: line, reason: `missing type letter (${LETTER_LIST}) or "${sign} <glob>"` };
+  if (second === undefined)
+    return { part: line, reason: `missing type letter (${LETTER_LIST}) or "${sign} <glob>"` };
   if (second === ' ') return parseGlobLine(line, source, permit);
-  if (second === '\t') return { part: line, reason: `a tab after the sign: a glob line is "${sign} <glob>" with one space` };
+  if (second === '\t')
+    return { part: line, reason: `a tab after the sign: a glob line is "${sign} <glob>" with one space` };
   if (!(second in TYPE_LETTERS)) {
     const hint = second.toLowerCase() in TYPE_LETTERS ? ' (type letters are case-sensitive)' : '';
     return {
@@ -89,7 +93,10 @@ function parseGlobLine(line: string, source: GlobRule['source'], permit: boolean
   const glob = line.slice(2);
   if (glob === '') return { part: line, reason: 'empty glob' };
   if (glob.startsWith(' ') || glob.startsWith('\t')) {
-    return { part: line, reason: 'more than one blank after the sign (a glob line is "+ <glob>" with exactly one space)' };
+    return {
+      part: line,
+      reason: 'more than one blank after the sign (a glob line is "+ <glob>" with exactly one space)',
+    };
   }
   const translation = translateGlob(glob);
   if (!translation.ok) return { part: glob, reason: `bad glob: ${translation.problem}` };

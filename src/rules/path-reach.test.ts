@@ -48,3 +48,56 @@ describe('canReachBelow', () => {
     assert.ok(canReachBelow({ kind: 'anywhere' }, 'any/dir'));
   });
 });
+
+test('reach is honest: exact means only that path, prefix means every match starts with it', async () => {
+  const { parseRules } = await import('./parse-rules.js');
+  const rules = parseRules(
+    [
+      '+f^passwd$',
+      '+f^passwd',
+      '+f^ssh/sshd_config$',
+      '+f^slurm/[^/]+\\.conf$',
+      '+f^ab+c',
+      '+f^a\\.b?c$',
+      '+f^x\\$$',
+      '+d^$',
+      '+ /passwd',
+      '+ /slurm/***',
+      '+ /slurm/**',
+      '+ /ssh/*.pub',
+      '+ /a\\*b',
+      '+ /sudoers.d/',
+    ].join('\n'),
+    'r',
+  );
+  const paths = [
+    '',
+    'passwd',
+    'passwd-',
+    'ssh',
+    'ssh/sshd_config',
+    'ssh/a.pub',
+    'slurm',
+    'slurm/a.conf',
+    'slurm/x/y',
+    'slurmx',
+    'abbc',
+    'ac',
+    'a.c',
+    'ac$',
+    'x$',
+    'a*b',
+    'axb',
+    'sudoers.d',
+  ];
+  for (const rule of rules) {
+    const regex = new RegExp(rule.regexSource, rule.regexFlags);
+    for (const path of paths) {
+      const matched = regex.test(path);
+      if (rule.reach.kind === 'exact')
+        assert.equal(matched, path === rule.reach.literal, `${rule.source.text} vs ${path}`);
+      if (rule.reach.kind === 'prefix' && matched)
+        assert.ok(path.startsWith(rule.reach.literal), `${rule.source.text} vs ${path}`);
+    }
+  }
+});

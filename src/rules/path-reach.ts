@@ -6,7 +6,11 @@ const ANYWHERE: PathReach = { kind: 'anywhere' };
 
 /** Could a pattern with this reach match some path strictly below `dir` ('' = the root)? */
 export function canReachBelow(reach: PathReach, dir: string): boolean {
-  const below = dir === '' ? '' : `${dir}/`;
+  return reachesBelow(reach, dir === '' ? '' : `${dir}/`);
+}
+
+/** canReachBelow with the directory already spelled as the prefix of what lies below it ('' or 'dir/'). */
+export function reachesBelow(reach: PathReach, below: string): boolean {
   switch (reach.kind) {
     case 'anywhere':
       return true;

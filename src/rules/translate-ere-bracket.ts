@@ -52,7 +52,10 @@ export function bracketToJs(chars: readonly string[], open: number): BracketTran
         return { ok: false, problem: 'a character class cannot be a range endpoint' };
       }
       if ((start.item.char.codePointAt(0) as number) > (end.item.char.codePointAt(0) as number)) {
-        return { ok: false, problem: `invalid range "${start.item.char}-${end.item.char}" (start after end)` };
+        return {
+          ok: false,
+          problem: `invalid range "${start.item.char}-${end.item.char}" (start after end)`,
+        };
       }
       out += `${escapeClassChar(start.item.char)}-${escapeClassChar(end.item.char)}`;
       i = end.next;
@@ -81,7 +84,10 @@ function readItem(
     }
     // collating symbol [.x.] / equivalence class [=x=]: only single characters exist in the C locale
     if (Array.from(name).length !== 1) {
-      return { ok: false, problem: `"[${kind}${name}${kind}]" is not a single character (only those are supported)` };
+      return {
+        ok: false,
+        problem: `"[${kind}${name}${kind}]" is not a single character (only those are supported)`,
+      };
     }
     return { ok: true, item: { kind: 'char', char: name }, next };
   }

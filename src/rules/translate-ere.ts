@@ -6,8 +6,7 @@
 import { bracketToJs } from './translate-ere-bracket.js';
 
 export type PatternTranslation =
-  | { readonly ok: true; readonly source: string }
-  | { readonly ok: false; readonly problem: string };
+  { readonly ok: true; readonly source: string } | { readonly ok: false; readonly problem: string };
 
 /** Flags for translated EREs: `s` because POSIX `.` matches a newline too, `u` for code points. */
 export const ERE_FLAGS = 'su';
@@ -41,7 +40,9 @@ export function translateEre(ere: string): PatternTranslation {
 
   const quantify = (text: string, token: string): PatternTranslation | undefined => {
     if (previous === 'quantifier') {
-      return fail(`stacked quantifier ${JSON.stringify(token)} (POSIX repeats the repetition, JavaScript reads it as lazy): wrap the first part in ( )`);
+      return fail(
+        `stacked quantifier ${JSON.stringify(token)} (POSIX repeats the repetition, JavaScript reads it as lazy): wrap the first part in ( )`,
+      );
     }
     if (previous !== 'atom') return fail(`${JSON.stringify(token)} has nothing to repeat`);
     out += text;
@@ -65,7 +66,9 @@ export function translateEre(ere: string): PatternTranslation {
           previous = 'anchor';
           continue;
         } else if (/^[A-Za-z0-9]$/.test(next)) {
-          return fail(`unsupported escape "\\${next}" (POSIX leaves it undefined; write the character itself or a bracket expression)`);
+          return fail(
+            `unsupported escape "\\${next}" (POSIX leaves it undefined; write the character itself or a bracket expression)`,
+          );
         } else {
           out += escapeJsLiteral(next);
         }
@@ -148,13 +151,23 @@ function readInterval(
   const close = chars.indexOf('}', start);
   const body = close === -1 ? '' : chars.slice(start + 1, close).join('');
   const match = /^(\d*)(,?)(\d*)$/.exec(body);
-  if (close === -1 || match === null || (match[1] === '' && match[3] === '') || (match[1] === '' && match[2] === '')) {
-    return { ok: false, problem: 'invalid interval: "{" must start {m}, {m,} or {m,n} (write \\{ for a literal brace)' };
+  if (
+    close === -1 ||
+    match === null ||
+    (match[1] === '' && match[3] === '') ||
+    (match[1] === '' && match[2] === '')
+  ) {
+    return {
+      ok: false,
+      problem: 'invalid interval: "{" must start {m}, {m,} or {m,n} (write \\{ for a literal brace)',
+    };
   }
   const min = match[1] === '' ? 0 : Number(match[1]);
   const max = match[3] === '' ? undefined : Number(match[3]);
-  if (min > DUP_MAX || (max !== undefined && max > DUP_MAX)) return { ok: false, problem: `interval count above ${DUP_MAX}` };
-  if (max !== undefined && max < min) return { ok: false, problem: `invalid interval {${body}}: maximum below minimum` };
+  if (min > DUP_MAX || (max !== undefined && max > DUP_MAX))
+    return { ok: false, problem: `interval count above ${DUP_MAX}` };
+  if (max !== undefined && max < min)
+    return { ok: false, problem: `invalid interval {${body}}: maximum below minimum` };
   const source = match[2] === '' ? `{${min}}` : `{${min},${max ?? ''}}`;
   return { ok: true, source, end: close };
 }

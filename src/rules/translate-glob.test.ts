@@ -97,7 +97,8 @@ describe('translateGlob: rsync filter semantics', () => {
     };
     assert.deepEqual(reach('/ssh/sshd_config'), { kind: 'exact', literal: 'ssh/sshd_config' });
     assert.deepEqual(reach('/ssh/*.pub'), { kind: 'prefix', literal: 'ssh/' });
-    assert.deepEqual(reach('/slurm/***'), { kind: 'prefix', literal: 'slurm/' });
+    assert.deepEqual(reach('/slurm/***'), { kind: 'prefix', literal: 'slurm' });
+    assert.deepEqual(reach('/slurm/**'), { kind: 'prefix', literal: 'slurm/' });
     assert.deepEqual(reach('/a\\*b/c'), { kind: 'exact', literal: 'a*b/c' });
     assert.deepEqual(reach('ssh/sshd_config'), { kind: 'anywhere' });
   });

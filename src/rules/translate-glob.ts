@@ -38,7 +38,8 @@ export function translateGlob(glob: string): GlobTranslation {
   const anchored = body.startsWith('/');
   if (anchored) body = body.slice(1);
   if (body === '') return fail('empty glob (a bare "/" names nothing)');
-  if (body.startsWith('/') || body.endsWith('/') || body.includes('//')) return fail('empty path segment ("//")');
+  if (body.startsWith('/') || body.endsWith('/') || body.includes('//'))
+    return fail('empty path segment ("//")');
 
   const tokens = tokenize(body);
   if (!Array.isArray(tokens)) return fail(tokens.problem);
@@ -51,7 +52,11 @@ export function translateGlob(glob: string): GlobTranslation {
   const baseGlob = base.map(toMicromatch).join('');
   // `dir/**` must not match `dir` itself (rsync): "dir/*" ∪ "dir/*/**" is exactly "strictly below"
   const variants =
-    tail === 3 ? [baseGlob, `${baseGlob}/*`, `${baseGlob}/*/**`] : tail === 2 ? [`${baseGlob}/*`, `${baseGlob}/*/**`] : [baseGlob];
+    tail === 3
+      ? [baseGlob, `${baseGlob}/*`, `${baseGlob}/*/**`]
+      : tail === 2
+        ? [`${baseGlob}/*`, `${baseGlob}/*/**`]
+        : [baseGlob];
   const sources: string[] = [];
   for (const variant of variants) {
     const pattern = anchored || variant === '**' || variant.startsWith('**/') ? variant : `**/${variant}`;
@@ -66,7 +71,13 @@ export function translateGlob(glob: string): GlobTranslation {
   } catch (error) {
     return fail(`cannot be compiled (${(error as Error).message})`);
   }
-  return { ok: true, source, anchored, dirOnly, reach: anchored ? globReach(base, tail > 0) : { kind: 'anywhere' } };
+  return {
+    ok: true,
+    source,
+    anchored,
+    dirOnly,
+    reach: anchored ? globReach(base, tail) : { kind: 'anywhere' },
+  };
 }
 
 function fail(problem: string): GlobTranslation {
@@ -125,12 +136,15 @@ function checkStars(tokens: readonly Token[]): string | undefined {
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as Token;
     if (token.kind !== 'stars' || token.count === 1) continue;
-    const wholeSegment = (i === 0 || tokens[i - 1]?.kind === 'slash') && (i === tokens.length - 1 || tokens[i + 1]?.kind === 'slash');
+    const wholeSegment =
+      (i === 0 || tokens[i - 1]?.kind === 'slash') &&
+      (i === tokens.length - 1 || tokens[i + 1]?.kind === 'slash');
     if (token.count > 3) return `${'*'.repeat(token.count)} is not a glob operator`;
     if (token.count === 3 && !(wholeSegment && i === tokens.length - 1 && i > 0)) {
       return '"***" only works as a final "dir/***" (dir and everything below); use "**" elsewhere';
     }
-    if (token.count === 2 && !wholeSegment) return '"**" must be a whole path segment ("a/**", "**/b", "a/**/b")';
+    if (token.count === 2 && !wholeSegment)
+      return '"**" must be a whole path segment ("a/**", "**/b", "a/**/b")';
   }
   return undefined;
 }
@@ -152,15 +166,16 @@ function toMicromatch(token: Token): string {
 }
 
 /**
- * Anchored globs: the literal text before the first wildcard bounds where they can match. For
- * `dir/**` and `dir/***` the prefix is `dir/` (everything below; `dir` itself is not "below").
+ * Anchored globs: the literal text before the first wildcard; every match starts with it. For
+ * `dir/**` that is `dir/` (strictly below); `dir/***` also matches `dir` itself, so just `dir`.
  */
-function globReach(base: readonly Token[], recursiveTail: boolean): PathReach {
+function globReach(base: readonly Token[], tail: number): PathReach {
   let literal = '';
   for (const token of base) {
     if (token.kind === 'literal') literal += token.char;
     else if (token.kind === 'slash') literal += '/';
     else return { kind: 'prefix', literal };
   }
-  return recursiveTail ? { kind: 'prefix', literal: `${literal}/` } : { kind: 'exact', literal };
+  if (tail === 2) return { kind: 'prefix', literal: `${literal}/` };
+  return tail === 3 ? { kind: 'prefix', literal } : { kind: 'exact', literal };
 }
