@@ -38,7 +38,12 @@ fi
 
 # ---- the candidates: the CLI as built in dist/ (npm run bench builds first)
 export LAB_NS_PREFIX=b LAB_DIR=/tmp/clsync-bench-lab LAB_SUBNET=10.231.98 LAB_ETC_HOSTS=0
-CLI="node $REPO/dist/src/cli/main.js"
+# the CLI runs from a private copy of dist/ for the whole run: other people rebuilding dist/ during a
+# 30-minute run must neither break a measurement (tsc rewrites files in place) nor change the code
+# under test halfway. Under bench/results/ (gitignored) so that node_modules is still found above it.
+SNAP=$REPO/bench/results/.dist-$$
+trap 'rm -rf "$SNAP"' EXIT
+CLI="node $SNAP/src/cli/main.js"
 SSHCFG=$LAB_DIR/ssh_config                        # written by lab.sh up, before any template runs
 [ -n "${CANDIDATES+x}" ] || CANDIDATES="clsync-hpc-ssh clsync-hpc-pdcp clsync-hpc-ssh-nochange clsync-hpc-scan"
 export CANDIDATES
@@ -46,6 +51,9 @@ if [ -n "$CANDIDATES" ]; then
   for f in dist/src/cli/main.js dist/bench/scan-walk.js; do
     [ -f "$REPO/$f" ] || die "$f is missing: run 'npm run build' (npm run bench does), or CANDIDATES= for the anchors alone"
   done
+  mkdir -p "$SNAP/bench"
+  cp -a "$REPO/dist/src" "$SNAP/"
+  cp -a "$REPO/dist/bench/scan-walk.js" "$SNAP/bench/"
   out=$($CLI --version 2>&1) || die "the clsync-hpc CLI does not start ($CLI --version):
 $out
 (CANDIDATES= measures the anchors alone)"
@@ -69,7 +77,7 @@ CANDIDATE_WATCH_clsync_hpc_ssh="$CLI $common --transport ssh --delay-collect 0 -
 CANDIDATE_WATCH_clsync_hpc_pdcp="$CLI $common --transport pdcp --delay-collect 0 --state-dir {run_dir}/state"
 CANDIDATE_RESIDENT_clsync_hpc_ssh=2     # node + its python inotify helper
 CANDIDATE_RESIDENT_clsync_hpc_pdcp=2
-CANDIDATE_WALK_clsync_hpc_scan="node $REPO/dist/bench/scan-walk.js {tree}"
+CANDIDATE_WALK_clsync_hpc_scan="node $SNAP/bench/scan-walk.js {tree}"
 CANDIDATE_LABEL_clsync_hpc_scan="clsync-hpc scanTree"
 
 # ---- run
@@ -79,6 +87,9 @@ BURSTS=${BURSTS:-${BURST:-1 3}}
 unset BURST
 export OUT=${OUT:-$REPO/bench/results/$(date +%Y-%m-%d_%H%M%S)} ANCHORS_REPORT=0
 mkdir -p "$OUT"
+{ echo "clsync-hpc: ${CANDIDATES:+$($CLI --version 2>&1)} git $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')" \
+       "($(git -C "$REPO" status --porcelain 2>/dev/null | wc -l) paths changed or untracked in the working tree)"
+  echo "bench.sh $*: SCENARIOS=$SCENARIOS BURSTS=$BURSTS CANDIDATES=$CANDIDATES"; } >>"$OUT/meta.txt"
 has() { case " $SCENARIOS " in *" $1 "*) return 0 ;; esac; return 1; }
 rc=0
 started=$(date +%s)

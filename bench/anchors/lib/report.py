@@ -53,7 +53,12 @@ if files:
         P('\nCopies checked with diff -r on every node: %s\n' % ('all identical' if not bad else 'MISMATCHES: ' + '; '.join(bad)))
 
 # ---- watch latency
-files = sorted(glob.glob(d + '/watch-n*.json'), key=lambda p: (nkey(p), p))
+def wkey(p):  # N, then single changes before bursts, then watcher name
+    m = re.search(r'-burst(\d+)\.json$', p)
+    return (nkey(p), int(m.group(1)) if m else 1, re.sub(r'-burst\d+\.json$', '.json', p))
+
+
+files = sorted(glob.glob(d + '/watch-n*.json'), key=wkey)
 if files:
     P('## b. Change-to-delivered latency, watch mode (s from close() until ALL N nodes have the new content;'
       ' one appended line per iteration, `-burstK`: K files appended back-to-back)\n')
