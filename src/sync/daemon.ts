@@ -219,7 +219,9 @@ export class Daemon {
           (added.length > 0 ? `, added ${foldHostlist(added)}` : '') +
           (removed.length > 0 ? `, dropped ${foldHostlist(removed)}` : ''),
       );
-      // new rules may permit or forbid anything: rescan all; new hosts get everything from the ledger diff
+      // new rules may monitor other directories; rewatch() also hints a full rescan, after which new
+      // hosts get everything through the ledger diff
+      await this.watcher?.rewatch('rules reloaded');
       this.batcher.requestFullRescan(Date.now(), 'rules/hosts reloaded');
     } catch (error) {
       log.error(`reload failed, keeping the previous rules and hosts: ${error instanceof Error ? error.message : String(error)}`);
