@@ -1,0 +1,30 @@
+// What a scan returns (full or partial).
+import type { Snapshot } from '../types.js';
+import type { HashCache } from './hash-cache.js';
+
+export interface ScanStats {
+  /** Entries in the resulting snapshot. */
+  readonly entries: number;
+  readonly dirsWalked: number;
+  /** Files whose content was read (cache misses). */
+  readonly filesHashed: number;
+  readonly bytesHashed: number;
+  readonly durationMs: number;
+}
+
+export interface ScanResult {
+  readonly snapshot: Snapshot;
+  readonly stats: ScanStats;
+  /** Things skipped and why (unreadable dirs, non-UTF-8 names, sockets…), one line each. */
+  readonly warnings: string[];
+}
+
+export interface ScanOptions {
+  /** Reuse hashes of unchanged files (and remember new ones). */
+  readonly hashCache?: HashCache;
+  /**
+   * Worker threads for lstat and hashing. Default: one per CPU (at most 4), started only once the
+   * tree turns out big (20,000 entries); 0 = all work on this thread; N > 0 = N workers from the start.
+   */
+  readonly workers?: number;
+}

@@ -1,0 +1,39 @@
+// Building and comparing Snapshots (path → TreeEntry maps iterated in path order).
+import type { Snapshot, TreeEntry } from '../types.js';
+import { comparePaths } from './tree-paths.js';
+
+export const EMPTY_SNAPSHOT: Snapshot = new Map<string, TreeEntry>();
+
+/** A Snapshot from entries in any order (near-sorted input, e.g. a depth-first walk, sorts in ~linear time). */
+export function snapshotFromEntries(entries: TreeEntry[]): Snapshot {
+  entries.sort((a, b) => comparePaths(a.path, b.path));
+  const map = new Map<string, TreeEntry>();
+  for (const entry of entries) map.set(entry.path, entry);
+  return map;
+}
+
+/** Same object at the same path: every field a host would notice. */
+export function entriesEqual(a: TreeEntry, b: TreeEntry): boolean {
+  return (
+    a.path === b.path &&
+    a.type === b.type &&
+    a.mode === b.mode &&
+    a.uid === b.uid &&
+    a.gid === b.gid &&
+    a.size === b.size &&
+    a.mtimeMs === b.mtimeMs &&
+    a.hash === b.hash &&
+    a.target === b.target
+  );
+}
+
+/** Same paths with equal entries, in the same iteration order. */
+export function snapshotsEqual(a: Snapshot, b: Snapshot): boolean {
+  if (a.size !== b.size) return false;
+  const bIter = b.values();
+  for (const entry of a.values()) {
+    const other = bIter.next();
+    if (other.done === true || !entriesEqual(entry, other.value)) return false;
+  }
+  return true;
+}
