@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { compileRules } from './compile-rules.js';
 import { DEFAULT_EXCLUDES, OWN_TEMP_EXCLUDE } from './default-excludes.js';
 
@@ -100,4 +103,20 @@ describe('DEFAULT_EXCLUDES', () => {
   test('a specific reason wins over a generic one (.pwd.lock before *.lock)', () => {
     assert.equal(matcher.decide('.pwd.lock', 'file').builtinExclude, '.pwd.lock');
   });
+});
+
+test('docs/rules.md lists every built-in with its reason', () => {
+  let root = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(root, 'package.json'))) root = dirname(root);
+  const docs = readFileSync(join(root, 'docs', 'rules.md'), 'utf8');
+  // table rows as cells, whatever the column padding
+  const rows = docs
+    .split('\n')
+    .filter((line) => line.startsWith('|'))
+    .map((line) => line.split(/(?<!\\)\|/).map((cell) => cell.trim().replace(/\\\|/g, '|')));
+  for (const builtin of [...DEFAULT_EXCLUDES, OWN_TEMP_EXCLUDE]) {
+    const row = rows.find((cells) => cells[1] === `\`${builtin.pattern}\``);
+    assert.ok(row, `docs/rules.md: no table row for ${builtin.pattern}`);
+    assert.equal(row[3], builtin.reason, `docs/rules.md: reason of ${builtin.pattern}`);
+  }
 });
