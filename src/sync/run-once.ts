@@ -16,7 +16,7 @@ import { buildRunReport } from '../report/run-report.js';
 import { summarizeHosts } from '../report/summarize-hosts.js';
 import { loadRules } from '../rules/load-rules.js';
 import { HashCache } from '../tree/hash-cache.js';
-import { scanTree } from '../tree/scan.js';
+import { scanTree } from '../tree/scan-tree.js';
 import { closeTransports, createTransports, describeTransports } from '../transport/index.js';
 import type { Transports } from './sync-hosts.js';
 import { syncHosts } from './sync-hosts.js';

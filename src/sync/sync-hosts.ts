@@ -5,7 +5,7 @@
 import { pushWithRetry, sleep } from '../fanout/push-with-retry.js';
 import type { RetryPolicy } from '../fanout/retry-policy.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { applyChanges } from '../plan/diff.js';
+import { applyChanges } from '../plan/apply-changes.js';
 import { planHosts, type HostPlan } from '../plan/plan-hosts.js';
 import { disposeBatch, stageBatch } from '../stage/stage-batch.js';
 import type { Change, HostFailure, HostReport, HostResult, Snapshot, Transport } from '../types.js';
