@@ -11,7 +11,7 @@ import { readRoot } from './scan-tree.js';
 import type { ScanOptions, ScanResult } from './scan-types.js';
 import { snapshotFromEntries } from './snapshot.js';
 import { StatEngine } from './stat-engine.js';
-import { ancestorsOf, comparePaths, isBelow, parentPath, pathDepth } from './tree-paths.js';
+import { ancestorsOf, comparePaths, hasAncestorIn, isBelow, parentPath, pathDepth } from './tree-paths.js';
 
 export async function scanSubtrees(
   root: string,

@@ -37,3 +37,10 @@ export function ancestorsOf(path: string): string[] {
   for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) out.push(path.slice(0, i));
   return out;
 }
+
+/** True if a strict ancestor of `path` (not the root) is in `dirs`. */
+export function hasAncestorIn(path: string, dirs: ReadonlySet<string>): boolean {
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1))
+    if (dirs.has(path.slice(0, i))) return true;
+  return false;
+}
