@@ -82,10 +82,7 @@ function collapseTargets(paths: string[]): string[] {
 
 /** True if `path` or one of its ancestors is in `set` ('' in the set covers everything). */
 function isCovered(path: string, set: ReadonlySet<string>): boolean {
-  if (set.has('') || set.has(path)) return true;
-  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1))
-    if (set.has(path.slice(0, i))) return true;
-  return false;
+  return set.has('') || set.has(path) || hasAncestorIn(path, set);
 }
 
 function rescanPath(session: ScanSession, probe: PathProbe, path: string): void {
