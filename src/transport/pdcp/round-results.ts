@@ -88,12 +88,17 @@ function wholeRunFailure(run: ToolRun, tool: string): CollectedFailure | undefin
   if (run.startError !== undefined)
     return { class: 'other', code: `${tool}-failed`, message: clip(run.startError, 600), partial: false };
   if (run.exitCode !== 0 && tool === 'pdcp') {
-    // pdcp exits non-zero only for local errors (bad option, unreadable source): nothing was sent
+    const how =
+      run.exitCode !== undefined
+        ? `exited with ${run.exitCode}`
+        : `was killed by ${run.signal ?? 'a signal'}`;
+    // a local error (bad option, unreadable source), or pdcp's client gave up half-way (it exits 1
+    // on "failed to exit subdir properly"): no host is known to hold the whole stage
     return {
       class: 'other',
       code: 'pdcp-failed',
-      message: clip(`pdcp exited with ${run.exitCode}: ${run.stderr}`, 600),
-      partial: false,
+      message: clip(`pdcp ${how}: ${run.stderr}`, 600),
+      partial: true,
     };
   }
   return undefined;

@@ -3,6 +3,8 @@ import { execa } from 'execa';
 
 export interface ToolRun {
   readonly exitCode?: number;
+  /** The signal that ended it, when one did. */
+  readonly signal?: string;
   readonly stdout: string;
   readonly stderr: string;
   readonly timedOut: boolean;
@@ -37,6 +39,7 @@ export async function runTool(
   const started = run.exitCode !== undefined || run.signal !== undefined;
   return {
     ...(run.exitCode !== undefined ? { exitCode: run.exitCode } : {}),
+    ...(run.signal !== undefined ? { signal: run.signal } : {}),
     stdout: String(run.stdout ?? ''),
     stderr: String(run.stderr ?? ''),
     timedOut: run.timedOut,

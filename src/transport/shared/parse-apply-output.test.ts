@@ -20,12 +20,12 @@ test('OK, ERR and NOTE lines of our batch; other batches and stray output are ig
     },
   );
   assert.deepEqual(
-    foldApplyLines(['CLSYNC-HPC b1 ERR validation 3 content check failed on the node: c/3: FAILED'], 'b1'),
+    foldApplyLines(['CLSYNC-HPC b1 ERR validation 3 content check failed on the node: 3: FAILED'], 'b1'),
     {
       ok: false,
       errorClass: 'validation',
       change: 3,
-      text: 'content check failed on the node: c/3: FAILED',
+      text: 'content check failed on the node: 3: FAILED',
       notes: [],
     },
   );

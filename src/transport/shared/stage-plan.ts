@@ -3,7 +3,9 @@
 //   meta       owner / mode / mtime for the content files, grouped so the node runs a few
 //              chown/chmod/touch over many files instead of several processes per file
 //   sums       `sha256sum -c` input: every content file, and the manifest, meta and script
-//   c/<n>      content of change n (a write), copied from batch.staged
+//   <n>        content of change n (a write), from batch.staged
+// Everything sits at the top level: pdcp's client aborts the whole run ("failed to exit subdir
+// properly", exit 1, every host cut off) when one node cannot create a nested directory.
 // Record fields, space separated, never empty, `-` = absent:
 //   <op> <n> <mode> <uid> <gid> <mtime> <path> <target>
 // op: write symlink mkdir delete meta-file meta-dir meta-link; n: change index; mode: 0 + 4 octal
@@ -24,7 +26,7 @@ const META_CHUNK = 500;
 export interface StagePlan {
   /** Text files of the stage directory by name (manifest, meta, sums, apply.sh). */
   readonly files: ReadonlyMap<string, string>;
-  /** Content files: stage name `c/<index>` ← local frozen copy. */
+  /** Content files: stage name `<index>` ← local frozen copy. */
   readonly contents: readonly { readonly index: number; readonly source: string }[];
 }
 
@@ -77,7 +79,7 @@ export function buildStagePlan(batch: Batch): StagePlan {
         if (e.hash === undefined || !/^[0-9a-f]{64}$/.test(e.hash))
           throw badChange(batch.id, change, 'no sha256 for this write');
         contents.push({ index: n, source });
-        sums.push(`${e.hash}  c/${n}`);
+        sums.push(`${e.hash}  ${n}`);
         push(groups.owner, `${e.uid}:${e.gid}`, n);
         push(groups.mode, formatMode(e.mode), n);
         push(groups.mtime, formatMtime(e.mtimeMs), n);

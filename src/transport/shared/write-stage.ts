@@ -22,11 +22,10 @@ export async function writeStageDir(
   await mkdir(dir, { mode: 0o700 });
   for (const [name, text] of plan.files) await writeFile(join(dir, name), text, { mode: 0o600 });
   if (plan.contents.length === 0) return;
-  await mkdir(join(dir, 'c'), { mode: 0o700 });
   for (let i = 0; i < plan.contents.length; i += PARALLEL) {
     await Promise.all(
       plan.contents.slice(i, i + PARALLEL).map(async ({ index, source }) => {
-        const to = join(dir, 'c', String(index));
+        const to = join(dir, String(index));
         if (options.link) {
           try {
             await link(source, to);
