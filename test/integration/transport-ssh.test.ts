@@ -145,6 +145,8 @@ describe('ssh transport (lab)', { skip, timeout: 600_000 }, () => {
     b.write('shadow-like', 'secret\n', { mode: 0o640, gid: 42, mtimeMs: 1_500_000_000_123 });
     b.write('suid-tool', '#!/bin/sh\n', { mode: 0o4755, uid: 0, gid: 0 });
     b.write('empty', '');
+    const big = Buffer.from(Array.from({ length: 3 * 1024 * 1024 + 17 }, (_, i) => (i * 31) % 256)); // streamed, not cached
+    b.write('big.bin', big);
     b.symlink('link $(x)', '../target `y` $(z)');
     b.write('deep/er/path $(touch pwned3)', 'fallback mkdir -p\n');
     const batch = b.build();
@@ -177,6 +179,7 @@ describe('ssh transport (lab)', { skip, timeout: 600_000 }, () => {
         'setuid survives chown',
       );
       assert.equal(lstatSync(upper(node, `${batch.destDir}/empty`)).size, 0);
+      assert.ok(readFileSync(upper(node, `${batch.destDir}/big.bin`)).equals(big));
       const link = upper(node, `${batch.destDir}/link $(x)`);
       assert.ok(lstatSync(link).isSymbolicLink());
       assert.equal(readlinkSync(link), '../target `y` $(z)');
@@ -270,6 +273,23 @@ describe('ssh transport (lab)', { skip, timeout: 600_000 }, () => {
     } finally {
       await t.close();
     }
+  });
+
+  it('a staged copy that does not match its hash is never installed (validation)', async () => {
+    const b = builder().write('good', 'good\n').write('bad', 'original\n');
+    const batch = b.build();
+    writeFileSync(batch.staged.get('bad') ?? '', 'tampered\n');
+    const node = lab.nodes[0] ?? '';
+    const t = transport();
+    try {
+      const [r] = await t.push(batch, [node], { fanout: 1 });
+      assert.equal(r?.error?.class, 'validation');
+      assert.match(r?.error?.message ?? '', /bad: staged copy has sha256 \w+, the batch expects \w+/);
+    } finally {
+      await t.close();
+    }
+    assert.ok(!existsSync(upper(node, `${batch.destDir}/bad`)));
+    assert.deepEqual(temps(node, batch.destDir), []);
   });
 
   describe('one failing node at a time', () => {

@@ -1,7 +1,8 @@
 // Open one ssh2 connection and its SFTP channel, within the connect timeout, with our host key
 // check, and report failures in ssh's words: which phase timed out (TCP connect, banner exchange,
 // authentication), which keys were refused, why the host key was not trusted.
-import ssh2, { type ClientErrorExtensions, type SFTPWrapper } from 'ssh2';
+import { connect as tcpConnect, type Socket } from 'node:net';
+import ssh2, { type Algorithms, type ClientErrorExtensions, type SFTPWrapper } from 'ssh2';
 import { verifyHostKey, type KnownHostsStore } from './host-key-policy.js';
 import {
   HostAbortedError,
@@ -19,6 +20,7 @@ export interface ConnectOptions {
   readonly keepaliveCountMax: number;
   /** SFTP answers overdue for this long fail the session (see SftpSession). */
   readonly stallTimeoutMs: number;
+  readonly algorithms?: Algorithms;
   readonly signal?: AbortSignal;
 }
 
@@ -55,7 +57,10 @@ export function openSshConnection(ep: SshEndpoint, options: ConnectOptions): Pro
     options.signal?.addEventListener('abort', onAbort, { once: true });
     let sftpTimer: NodeJS.Timeout | undefined;
 
-    client.on('connect', () => (phase = 'banner'));
+    // our own socket: TCP_NODELAY (pipelined small requests must not wait for Nagle), and corking
+    // so that a burst of SFTP requests leaves in one write
+    const sock = tcpConnect({ host: ep.address, port: ep.port, noDelay: true });
+    sock.on('connect', () => (phase = 'banner'));
     client.on('handshake', () => (phase = 'auth'));
     client.on('error', (err: Error & ClientErrorExtensions) => {
       if (err.level === 'agent') return; // ssh2 goes on with the next key
@@ -86,11 +91,12 @@ export function openSshConnection(ep: SshEndpoint, options: ConnectOptions): Pro
         if (settled) return void sftp.end();
         settled = true;
         options.signal?.removeEventListener('abort', onAbort);
-        resolve(liveConnection(ep, client, sftp, options));
+        resolve(liveConnection(ep, client, sock, sftp, options));
       });
     });
 
     client.connect({
+      sock,
       host: ep.address,
       port: ep.port,
       username: ep.username,
@@ -98,6 +104,7 @@ export function openSshConnection(ep: SshEndpoint, options: ConnectOptions): Pro
       readyTimeout: ep.connectTimeoutMs,
       keepaliveInterval: options.keepaliveIntervalMs,
       keepaliveCountMax: options.keepaliveCountMax,
+      ...(options.algorithms !== undefined ? { algorithms: options.algorithms } : {}),
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
         verifyHostKey(options.knownHosts, ep.hostKeyPolicy, ep.hostKeyName, ep.port, key).then(
           () => verify(true),
@@ -115,6 +122,7 @@ export function openSshConnection(ep: SshEndpoint, options: ConnectOptions): Pro
 function liveConnection(
   ep: SshEndpoint,
   client: ssh2.Client,
+  sock: Socket,
   sftp: SFTPWrapper,
   options: ConnectOptions,
 ): SshConnection {
@@ -123,6 +131,7 @@ function liveConnection(
   const listeners: (() => void)[] = [];
   const session = new SftpSession(sftp, {
     stallTimeoutMs: options.stallTimeoutMs,
+    socket: sock,
     onDead: () => {
       dead = true;
       client.destroy();

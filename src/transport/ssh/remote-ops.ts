@@ -30,10 +30,12 @@ export async function makeRemoteDir(session: SftpSession, path: string, entry: T
         await session.mkdir(path, 0o700);
       }
     }
-    await settleInOrder([
-      session.lsetstat(path, { uid: entry.uid, gid: entry.gid }),
-      setModeNoFollow(session, path, entry.mode),
-    ]);
+    // a directory is there now (just made, or lstat said so): plain setstat cannot follow a symlink.
+    // It applies mode before owner, so special bits (cleared by chown) get their own request after.
+    const mode = entry.mode & 0o7777;
+    const owner = { uid: entry.uid, gid: entry.gid };
+    if ((mode & 0o7000) === 0) await session.setstat(path, { ...owner, mode });
+    else await settleInOrder([session.setstat(path, owner), session.setstat(path, { mode })]);
   } catch (err) {
     throw await diagnoseFailure(session, err, posix.dirname(path));
   }

@@ -1,12 +1,12 @@
 // write and symlink changes over SFTP, atomically: content goes to a temp name in the target's
 // directory, is fsynced, chowned, chmodded (after chown, which clears setuid), timestamped and
 // closed, and only then renamed over the target with posix-rename (rename(2)). Requests that
-// cannot hurt the target are pipelined; the rename waits for every answer before it.
-import { createHash } from 'node:crypto';
+// cannot hurt the target are pipelined; the rename waits for every answer before it. A small file
+// costs three round trips: open; writes + fsync + fsetstat + close; rename.
 import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { TreeEntry } from '../../types.js';
-import { checkHash, type Content } from './batch-content.js';
+import type { Content } from './batch-content.js';
 import type { ByteBudget } from './byte-budget.js';
 import { diagnoseFailure } from './diagnose-failure.js';
 import { mkdirP, tempPathFor } from './remote-dirs.js';
@@ -32,27 +32,41 @@ export async function writeRemoteFile(
   const { session } = ctx;
   const tmp = tempPathFor(target, ctx.batchId);
   const dir = posix.dirname(target);
-  let handle: Buffer | undefined;
   try {
-    handle = await openTemp(ctx, tmp, dir);
-    await sendContent(ctx, handle, tmp, content, entry);
-    const h = handle;
-    handle = undefined; // the close below is sent whatever happens before it
-    await settleInOrder([
-      session.fsync(h, tmp),
-      session.fchown(h, tmp, entry.uid, entry.gid),
-      session.fchmod(h, tmp, entry.mode & 0o7777),
-      session.futimes(h, tmp, Math.floor(entry.mtimeMs / 1000)),
-      session.close(h, tmp),
-    ]);
+    const handle = await openTemp(ctx, tmp, dir);
+    // one burst after the open: content, fsync, owner/mode/times, close. They only touch the temp
+    // file, so they need not wait for each other; the rename waits for all of their answers.
+    const requests = await sendContent(ctx, handle, tmp, content, entry);
+    requests.push(
+      session.fsync(handle, tmp),
+      ...setFileAttributes(session, handle, tmp, entry),
+      session.close(handle, tmp),
+    );
+    await settleInOrder(requests);
     await session.rename(tmp, target);
     ctx.temps.delete(tmp);
   } catch (err) {
-    if (handle !== undefined) await session.close(handle, tmp).catch(() => undefined);
     const explained = await diagnoseFailure(session, err, dir, target);
     await removeTemp(ctx, tmp);
     throw aboutTarget(explained, tmp, target);
   }
+}
+
+/**
+ * Owner, mode and times in as few requests as is safe. sftp-server's fsetstat applies chmod, then
+ * utimes, then chown; chown clears setuid/setgid, so a mode with those bits gets its own fchmod after.
+ */
+function setFileAttributes(
+  session: SftpSession,
+  handle: Buffer,
+  tmp: string,
+  entry: TreeEntry,
+): Promise<void>[] {
+  const t = Math.floor(entry.mtimeMs / 1000); // SFTP v3 carries whole seconds
+  const mode = entry.mode & 0o7777;
+  const owner = { uid: entry.uid, gid: entry.gid, atime: t, mtime: t };
+  if ((mode & 0o6000) === 0) return [session.fsetstat(handle, tmp, { ...owner, mode })];
+  return [session.fsetstat(handle, tmp, owner), session.fchmod(handle, tmp, mode)];
 }
 
 export async function writeRemoteSymlink(
@@ -90,31 +104,33 @@ function aboutTarget(err: unknown, tmp: string, target: string): unknown {
   return err instanceof SftpStatusError && err.path === tmp ? err.atPath(target) : err;
 }
 
-/** O_EXCL after an unlink: a leftover temp (or anything planted under its name) is never followed. */
+/**
+ * Create the temp with O_EXCL, so nothing already under its name (a leftover, a planted symlink) is
+ * ever followed or reused: if the create fails, clear the name and try once more; a missing parent
+ * directory is created (mkdir -p fallback).
+ */
 async function openTemp(ctx: RemoteApplyContext, tmp: string, dir: string): Promise<Buffer> {
-  const attempt = async (): Promise<Buffer> => {
-    ctx.temps.add(tmp);
-    const cleared = ctx.session.unlink(tmp).catch(ignoreUnlinkFailure(ctx.session));
-    const opened = ctx.session.open(tmp, 'wx', 0o600);
-    const [, handle] = await Promise.all([cleared, opened]);
-    return handle;
-  };
+  const { session } = ctx;
+  ctx.temps.add(tmp);
   try {
-    return await attempt();
+    return await session.open(tmp, 'wx', 0o600);
   } catch (err) {
-    if (!isStatus(err, SFTP_STATUS.NO_SUCH_FILE)) throw err;
-    await mkdirP(ctx.session, dir);
-    return attempt();
+    if (isStatus(err, SFTP_STATUS.NO_SUCH_FILE)) await mkdirP(session, dir);
+    else if (isStatus(err, SFTP_STATUS.FAILURE))
+      await session.unlink(tmp).catch(ignoreUnlinkFailure(session));
+    else throw err;
+    return session.open(tmp, 'wx', 0o600);
   }
 }
 
+/** Issues the content's writes (bounded by the host's byte budget); returns them, unawaited. */
 async function sendContent(
   ctx: RemoteApplyContext,
   handle: Buffer,
   tmp: string,
   content: Content,
   entry: TreeEntry,
-): Promise<void> {
+): Promise<Promise<void>[]> {
   const writes: Promise<void>[] = [];
   let failed = false;
   const send = async (chunk: Buffer, position: number): Promise<void> => {
@@ -127,32 +143,33 @@ async function sendContent(
     for (let off = 0; off < content.data.length && !failed; off += ctx.chunkSize) {
       await send(content.data.subarray(off, off + ctx.chunkSize), off);
     }
-  } else {
-    const hash = createHash('sha256');
-    const fh = await open(content.file, 'r');
-    try {
-      let off = 0;
-      while (!failed) {
-        const buf = Buffer.allocUnsafe(ctx.chunkSize);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, off);
-        if (bytesRead === 0) break;
-        const chunk = buf.subarray(0, bytesRead);
-        hash.update(chunk);
-        await send(chunk, off);
-        off += bytesRead;
-      }
-      await settleInOrder(writes);
-      if (off !== entry.size) {
-        throw new ContentMismatchError(
-          `${content.file}: staged copy has ${off} bytes, the batch expects ${entry.size}`,
-        );
-      }
-      checkHash(content.file, content.hash, hash.digest('hex'));
-    } finally {
-      await fh.close();
-    }
+    return writes;
   }
-  await settleInOrder(writes);
+  const fh = await open(content.file, 'r');
+  try {
+    let off = 0;
+    while (!failed) {
+      const buf = Buffer.allocUnsafe(ctx.chunkSize);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, off);
+      if (bytesRead === 0) break;
+      await send(buf.subarray(0, bytesRead), off);
+      off += bytesRead;
+    }
+    if (!failed && off !== entry.size) {
+      // hash-checked once for the batch and frozen since; still, never install a short file
+      throw new ContentMismatchError(
+        `${content.file}: staged copy has ${off} bytes, the batch expects ${entry.size}`,
+      );
+    }
+  } catch (err) {
+    // the writes already sent still get their answers; wait for them so the close comes after
+    await Promise.allSettled(writes);
+    await ctx.session.close(handle, tmp).catch(() => undefined);
+    throw err;
+  } finally {
+    await fh.close();
+  }
+  return writes;
 }
 
 /** Remove a temp file after a failure; if the node cannot be asked any more, it stays in ctx.temps. */

@@ -24,6 +24,8 @@ export interface SftpSessionOptions {
   readonly stallTimeoutMs: number;
   /** Called once when the session dies (stall, channel closed, abort), to drop the connection. */
   readonly onDead?: (err: Error) => void;
+  /** The connection's socket: requests issued in one tick are corked into one write. */
+  readonly socket?: { cork(): void; uncork(): void };
 }
 
 export class SftpSession {
@@ -31,6 +33,7 @@ export class SftpSession {
   private lastAnswerAt = Date.now();
   private deadError: Error | undefined;
   private watchdog: NodeJS.Timeout | undefined;
+  private corked = false;
 
   constructor(
     private readonly sftp: SFTPWrapper,
@@ -70,14 +73,12 @@ export class SftpSession {
   fsync(handle: Buffer, path: string): Promise<void> {
     return this.request<void>('fsync', path, (cb) => this.sftp.ext_openssh_fsync(handle, cb));
   }
-  fchown(handle: Buffer, path: string, uid: number, gid: number): Promise<void> {
-    return this.request<void>('chown', path, (cb) => this.sftp.fchown(handle, uid, gid, cb));
+  /** fsetstat; sftp-server applies mode, then times, then owner. */
+  fsetstat(handle: Buffer, path: string, attrs: InputAttributes): Promise<void> {
+    return this.request<void>('setstat', path, (cb) => this.sftp.fsetstat(handle, attrs, cb));
   }
   fchmod(handle: Buffer, path: string, mode: number): Promise<void> {
     return this.request<void>('chmod', path, (cb) => this.sftp.fchmod(handle, mode, cb));
-  }
-  futimes(handle: Buffer, path: string, seconds: number): Promise<void> {
-    return this.request<void>('utimes', path, (cb) => this.sftp.futimes(handle, seconds, seconds, cb));
   }
   close(handle: Buffer, path: string): Promise<void> {
     return this.request<void>('close', path, (cb) => this.sftp.close(handle, cb));
@@ -144,12 +145,25 @@ export class SftpSession {
         if (err === undefined || err === null) resolve(value as T);
         else reject(toSftpError(op, path, err));
       };
+      this.corkUntilNextTick();
       try {
         send(done);
       } catch (err) {
         // ssh2 throws synchronously for an extension the server lacks
         done(new SftpStatusError(op, path, SFTP_STATUS.OP_UNSUPPORTED, (err as Error).message));
       }
+    });
+  }
+
+  /** A burst of pipelined requests (dozens per file) costs one syscall instead of one each. */
+  private corkUntilNextTick(): void {
+    const socket = this.options.socket;
+    if (socket === undefined || this.corked) return;
+    this.corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork();
     });
   }
 

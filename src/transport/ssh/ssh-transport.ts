@@ -3,6 +3,7 @@
 // a time; each host gets one connection that carries the whole batch, with several changes in
 // flight. Every host gets exactly one HostResult; failures are returned, not thrown.
 import pLimit from 'p-limit';
+import type { Algorithms } from 'ssh2';
 import type { Batch, ConnectionSettings, HostResult, PushOptions, Transport } from '../../types.js';
 import { applyBatch, DEFAULT_APPLY_TUNING, type ApplyTuning } from './apply-batch.js';
 import { BatchContent } from './batch-content.js';
@@ -25,6 +26,8 @@ export interface SshTransportOptions {
   /** Fail a host whose node leaves SFTP requests unanswered this long (default max(10 s, 2 × connect timeout)). */
   readonly stallTimeoutMs?: number;
   readonly tuning?: Partial<ApplyTuning>;
+  /** ssh2 algorithm lists (kex, cipher…) instead of its defaults (curve25519-sha256, aes128-gcm first). */
+  readonly algorithms?: Algorithms;
   /** Things worth telling the user that are not failures (ignored config lines, kept directories). */
   readonly onNote?: (message: string) => void;
   /** For tests: home, local user and agent socket instead of the process's. */
@@ -55,6 +58,7 @@ export function createSshTransport(
         keepaliveIntervalMs: options.keepaliveIntervalMs ?? 15_000,
         keepaliveCountMax: 3,
         stallTimeoutMs,
+        ...(options.algorithms !== undefined ? { algorithms: options.algorithms } : {}),
         ...(signal !== undefined ? { signal } : {}),
       }),
     keep,
