@@ -9,6 +9,7 @@ import {
   SftpStatusError,
   SshConnectionLostError,
   SshTimeoutError,
+  SshUnsupportedConfigError,
 } from './ssh-errors.js';
 
 /** An error shaped like the ones ssh2 emits: message + level (+ code, address, port). */
@@ -171,5 +172,9 @@ describe('classifySshError', () => {
     });
     assert.deepEqual(classifySshError('boom'), { class: 'other', message: 'boom', code: 'ssh-error' });
     assert.equal(classifySshError(new Error('weird')).class, 'other');
+    assert.equal(
+      classifySshError(new SshUnsupportedConfigError('node1: ProxyJump gw')).code,
+      'ssh-config-unsupported',
+    );
   });
 });

@@ -11,6 +11,7 @@ import {
   SftpStatusError,
   SshConnectionLostError,
   SshTimeoutError,
+  SshUnsupportedConfigError,
 } from './ssh-errors.js';
 
 const SOCKET_ERRORS: Readonly<Record<string, string>> = {
@@ -41,6 +42,8 @@ export function classifySshError(err: unknown): HostFailure {
   if (err instanceof SshConnectionLostError)
     return { class: 'unreachable', message: err.message, code: 'connection-lost' };
   if (err instanceof SftpStatusError) return classifySftpStatus(err);
+  if (err instanceof SshUnsupportedConfigError)
+    return { class: 'other', message: err.message, code: 'ssh-config-unsupported' };
   if (!(err instanceof Error)) return { class: 'other', message: String(err), code: 'ssh-error' };
 
   const level = stringProp(err, 'level');

@@ -102,8 +102,9 @@ export function openSshConnection(ep: SshEndpoint, options: ConnectOptions): Pro
       username: ep.username,
       authHandler: [...ep.auth],
       readyTimeout: ep.connectTimeoutMs,
-      keepaliveInterval: options.keepaliveIntervalMs,
-      keepaliveCountMax: options.keepaliveCountMax,
+      // the ssh config's ServerAliveInterval/CountMax win over our defaults, as they would for ssh
+      keepaliveInterval: ep.keepaliveIntervalMs ?? options.keepaliveIntervalMs,
+      keepaliveCountMax: ep.keepaliveCountMax ?? options.keepaliveCountMax,
       ...(options.algorithms !== undefined ? { algorithms: options.algorithms } : {}),
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
         verifyHostKey(options.knownHosts, ep.hostKeyPolicy, ep.hostKeyName, ep.port, key).then(

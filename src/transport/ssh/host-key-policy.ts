@@ -1,6 +1,7 @@
 // Host key policy against known_hosts files, as ssh applies it: a match passes; a changed or revoked
 // key always fails (class hostkey); an unknown key fails unless accepting new keys was asked for,
 // and then it is recorded in the user's known_hosts before the connection goes on.
+import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
@@ -19,6 +20,8 @@ export interface HostKeyPolicy {
   readonly files: readonly string[];
   /** Where an accepted new key is appended; undefined = never accept new keys. */
   readonly acceptNewInto: string | undefined;
+  /** Record new keys hashed (HashKnownHosts yes). */
+  readonly hashNew: boolean;
 }
 
 /** Parsed known_hosts files, re-read when they change on disk; appends serialised per file. */
@@ -96,7 +99,13 @@ export async function verifyHostKey(
       );
     case 'unknown': {
       if (policy.acceptNewInto !== undefined) {
-        await store.append(policy.acceptNewInto, formatKnownHostsLine(lookup, key));
+        const line = formatKnownHostsLine(lookup, key, policy.hashNew ? randomBytes(20) : undefined);
+        await store.append(policy.acceptNewInto, line).catch((err: unknown) => {
+          throw new HostKeyRefusedError(
+            'unknown',
+            `new host key of ${lookup} (${offered}) not accepted: cannot record it in ${policy.acceptNewInto}: ${(err as Error).message}`,
+          );
+        });
         return;
       }
       const certs = check.certAuthorityOnly ? ' (@cert-authority lines are not supported)' : '';

@@ -125,5 +125,8 @@ describe('known_hosts', () => {
     assert.equal(keyTypeOfBlob(A.blob), 'ssh-ed25519');
     assert.equal(formatKnownHostsLine('10.0.0.1', A.blob), `10.0.0.1 ${A.text}`);
     assert.match(keyFingerprint(A.blob), /^SHA256:[A-Za-z0-9+/]{43}$/);
+    const hashed = formatKnownHostsLine('node01', A.blob, Buffer.alloc(20, 1));
+    assert.match(hashed, /^\|1\|AQEBAQEBAQEBAQEBAQEBAQEBAQE=\|\S+ ssh-ed25519 /);
+    assert.equal(checkHostKey(parseKnownHosts(hashed, 'kh').entries, 'node01', A.blob).verdict, 'match');
   });
 });

@@ -124,7 +124,11 @@ export function checkHostKey(entries: readonly KnownHostEntry[], name: string, k
   return { verdict: 'unknown', ...base };
 }
 
-/** A line to append for a newly accepted key (plain, like ssh with HashKnownHosts no). */
-export function formatKnownHostsLine(name: string, key: Buffer): string {
-  return `${name} ${keyTypeOfBlob(key) ?? 'unknown'} ${key.toString('base64')}`;
+/** A line to append for a newly accepted key: plain, or hashed with `salt` (HashKnownHosts yes). */
+export function formatKnownHostsLine(name: string, key: Buffer, salt?: Buffer): string {
+  const names =
+    salt === undefined
+      ? name
+      : `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
+  return `${names} ${keyTypeOfBlob(key) ?? 'unknown'} ${key.toString('base64')}`;
 }

@@ -112,6 +112,8 @@ function validateOption(keyword: string, args: readonly string[], file: string, 
       return;
     }
     case 'connecttimeout':
+    case 'serveraliveinterval':
+    case 'serveralivecountmax':
       if (!/^\d+$/.test(first ?? '')) bad(`expected whole seconds, got ${JSON.stringify(first ?? '')}`);
       return;
     case 'stricthostkeychecking':
@@ -119,6 +121,7 @@ function validateOption(keyword: string, args: readonly string[], file: string, 
         bad(`unknown value ${JSON.stringify(first ?? '')}`);
       return;
     case 'identitiesonly':
+    case 'hashknownhosts':
       if (!YES_NO.has((first ?? '').toLowerCase()))
         bad(`expected yes or no, got ${JSON.stringify(first ?? '')}`);
       return;

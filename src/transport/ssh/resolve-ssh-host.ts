@@ -21,7 +21,20 @@ export interface SshHostOptions {
   readonly strictHostKeyChecking?: StrictHostKeyChecking;
   readonly connectTimeoutMs?: number;
   readonly hostKeyAlias?: string;
+  /** ServerAliveInterval (0 = off) and ServerAliveCountMax: our keepalive. */
+  readonly serverAliveIntervalMs?: number;
+  readonly serverAliveCountMax?: number;
+  /** HashKnownHosts: record new keys hashed. */
+  readonly hashKnownHosts?: boolean;
+  /** Options that change how ssh would reach the node and that we cannot honour (ProxyJump…). */
+  readonly unsupported: readonly string[];
 }
+
+/** Keywords that route the connection elsewhere: connecting directly instead would be wrong. */
+const ROUTING_KEYWORDS: Readonly<Record<string, string>> = {
+  proxyjump: 'ProxyJump',
+  proxycommand: 'ProxyCommand',
+};
 
 export interface ExpandContext {
   /** Local home directory (for ~ and %d). */
@@ -71,6 +84,12 @@ export function resolveSshHost(
   const timeout = one('connecttimeout');
   const identitiesOnly = one('identitiesonly');
   const alias = one('hostkeyalias');
+  const aliveInterval = one('serveraliveinterval');
+  const aliveCount = one('serveralivecountmax');
+  const hashKnown = one('hashknownhosts');
+  const unsupported = Object.entries(ROUTING_KEYWORDS)
+    .filter(([k]) => first.has(k) && first.get(k)?.[0]?.toLowerCase() !== 'none')
+    .map(([k, name]) => `${name} ${(first.get(k) ?? []).join(' ')}`);
   const userKnown = files('userknownhostsfile');
   const globalKnown = files('globalknownhostsfile');
   return {
@@ -86,6 +105,10 @@ export function resolveSshHost(
     // ConnectTimeout 0 means "the system default" to ssh: leave it to the settings
     ...(timeout !== undefined && Number(timeout) > 0 ? { connectTimeoutMs: Number(timeout) * 1000 } : {}),
     ...(alias !== undefined ? { hostKeyAlias: alias } : {}),
+    ...(aliveInterval !== undefined ? { serverAliveIntervalMs: Number(aliveInterval) * 1000 } : {}),
+    ...(aliveCount !== undefined ? { serverAliveCountMax: Number(aliveCount) } : {}),
+    ...(hashKnown !== undefined ? { hashKnownHosts: hashKnown.toLowerCase() === 'yes' } : {}),
+    unsupported,
   };
 }
 

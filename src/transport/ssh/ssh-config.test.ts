@@ -23,6 +23,10 @@ Host node* 10.231.0.*
   StrictHostKeyChecking yes
   BatchMode yes
   ConnectTimeout 5
+  ServerAliveInterval 5
+  ServerAliveCountMax 2
+  LogLevel ERROR
+  KexAlgorithms curve25519-sha256
 `;
 
 describe('host patterns', () => {
@@ -61,6 +65,9 @@ describe('parseSshConfig + resolveSshHost', () => {
       globalKnownHostsFiles: ['/dev/null'],
       strictHostKeyChecking: 'yes',
       connectTimeoutMs: 5000,
+      serverAliveIntervalMs: 5000,
+      serverAliveCountMax: 2,
+      unsupported: [],
     });
   });
 
@@ -75,6 +82,7 @@ describe('parseSshConfig + resolveSshHost', () => {
       host: 'login1',
       hostName: 'login1',
       identityFiles: [],
+      unsupported: [],
     });
   });
 
@@ -159,6 +167,27 @@ Host *
     assert.throws(() => parseSshConfig('Host a\n  StrictHostKeyChecking maybe\n', 'f'), /f:2/);
     assert.throws(() => parseSshConfig('Host\n', 'f'), /f:1: Host needs/);
     assert.throws(() => parseSshConfig('Host a\n  User "x\n', 'f'), /f:2: unterminated quote/);
+  });
+
+  it('reports ProxyJump/ProxyCommand (connecting directly would be wrong), unless none', () => {
+    const cfg = parseSshConfig(
+      'Host node*\n  ProxyJump gw1\nHost *\n  ProxyCommand ssh -W %h:%p gw2\n',
+      'cfg',
+    );
+    assert.deepEqual(resolveSshHost(cfg, 'node1', ctx).unsupported, [
+      'ProxyJump gw1',
+      'ProxyCommand ssh -W %h:%p gw2',
+    ]);
+    const none = parseSshConfig('Host a\n  ProxyJump none\nHost *\n  ProxyJump gw\n', 'cfg');
+    assert.deepEqual(resolveSshHost(none, 'a', ctx).unsupported, []);
+  });
+
+  it('HashKnownHosts and ServerAlive*', () => {
+    const cfg = parseSshConfig('Host *\n  HashKnownHosts yes\n  ServerAliveInterval 0\n', 'cfg');
+    const r = resolveSshHost(cfg, 'a', ctx);
+    assert.equal(r.hashKnownHosts, true);
+    assert.equal(r.serverAliveIntervalMs, 0);
+    assert.throws(() => parseSshConfig('Host a\n  ServerAliveInterval x\n', 'f'), /f:2: serveraliveinterval/);
   });
 
   it('IdentityFile none and unknown keywords are ignored', () => {

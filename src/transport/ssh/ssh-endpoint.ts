@@ -8,6 +8,7 @@ import ssh2, { type AnyAuthMethod, type ParsedKey } from 'ssh2';
 import { TransportError } from '../../errors.js';
 import type { ConnectionSettings } from '../../types.js';
 import type { HostKeyPolicy } from './host-key-policy.js';
+import { SshUnsupportedConfigError } from './ssh-errors.js';
 import { parseSshConfig, type SshConfig } from './parse-ssh-config.js';
 import { resolveSshHost } from './resolve-ssh-host.js';
 
@@ -25,6 +26,9 @@ export interface SshEndpoint {
   /** Name the host key is looked up under (HostKeyAlias, else HostName: what ssh does). */
   readonly hostKeyName: string;
   readonly hostKeyPolicy: HostKeyPolicy;
+  /** ServerAliveInterval/CountMax from the ssh config, when set there. */
+  readonly keepaliveIntervalMs?: number;
+  readonly keepaliveCountMax?: number;
 }
 
 export interface EndpointEnvironment {
@@ -67,6 +71,11 @@ export class EndpointResolver {
   async resolve(host: string): Promise<SshEndpoint> {
     const config = await this.loadConfig();
     const o = resolveSshHost(config, host, { ...this.env, defaultUser: this.settings.user });
+    if (o.unsupported.length > 0) {
+      throw new SshUnsupportedConfigError(
+        `ssh config (${config?.file ?? '?'}) sets ${o.unsupported.join(', ')} for ${host}, which --transport ssh cannot follow (use --transport pdcp)`,
+      );
+    }
     const port = o.port ?? 22;
     const username = o.user ?? this.settings.user;
     const auth: AnyAuthMethod[] = [];
@@ -102,7 +111,10 @@ export class EndpointResolver {
       hostKeyPolicy: {
         files: [...userFiles, ...globalFiles],
         acceptNewInto: acceptNew ? userFiles[0] : undefined,
+        hashNew: o.hashKnownHosts === true,
       },
+      ...(o.serverAliveIntervalMs !== undefined ? { keepaliveIntervalMs: o.serverAliveIntervalMs } : {}),
+      ...(o.serverAliveCountMax !== undefined ? { keepaliveCountMax: o.serverAliveCountMax } : {}),
     };
   }
 
@@ -129,27 +141,33 @@ export class EndpointResolver {
     return this.config;
   }
 
-  /** A parsed private key, or undefined (missing, encrypted without agent, unreadable: ssh skips those too). */
+  /**
+   * A parsed private key, or undefined when the file is missing, not a private key, or encrypted
+   * (ssh skips those too; the agent may hold it). For -i keys (explicit) that stops the run instead.
+   */
   private key(file: string, explicit: boolean): Promise<ParsedKey | undefined> {
     let p = this.keys.get(file);
     if (p === undefined) {
-      p = readFile(file).then(
-        (data) => {
-          const parsed = ssh2.utils.parseKey(data);
-          const key = Array.isArray(parsed) ? parsed[0] : parsed;
-          if (key instanceof Error || key === undefined) {
-            if (explicit) throw new TransportError(`identity ${file}: ${key?.message ?? 'no key in file'}`);
-            return undefined;
-          }
-          return key;
-        },
-        (err: unknown) => {
-          if (explicit) throw new TransportError(`identity ${file}: ${(err as Error).message}`);
+      p = readFile(file)
+        .then(parsePrivateKey)
+        .catch((err: unknown) => {
+          const message = (err as Error).message;
+          // an encrypted key is fine when the agent holds it (ssh -i does the same)
+          const agentMayHaveIt = /encrypted/i.test(message) && this.env.agentSocket !== undefined;
+          if (explicit && !agentMayHaveIt) throw new TransportError(`identity ${file}: ${message}`);
           return undefined;
-        },
-      );
+        });
       this.keys.set(file, p);
     }
     return p;
   }
+}
+
+function parsePrivateKey(data: Buffer): ParsedKey {
+  const parsed: unknown = ssh2.utils.parseKey(data);
+  const key = Array.isArray(parsed) ? (parsed[0] as unknown) : parsed; // OpenSSH format: an array of one
+  if (key instanceof Error) throw key;
+  if (key === undefined) throw new Error('no key in file');
+  if (!(key as ParsedKey).isPrivateKey()) throw new Error('not a private key');
+  return key as ParsedKey;
 }

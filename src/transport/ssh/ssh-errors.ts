@@ -83,6 +83,11 @@ export class SshTimeoutError extends Error {
   }
 }
 
+/** The ssh config routes this host in a way we cannot follow (ProxyJump…): connecting directly would be wrong. */
+export class SshUnsupportedConfigError extends Error {
+  override name = 'SshUnsupportedConfigError';
+}
+
 /** The staged local copy does not have the hash the batch promises. */
 export class ContentMismatchError extends Error {
   override name = 'ContentMismatchError';
