@@ -51,6 +51,7 @@ test("the user's ssh config wins over the default user; our enforced settings wi
   // ssh -G shows IdentityFile before token expansion: %% is a literal % once ssh uses it
   assert.deepEqual(special.get('identityfile'), [join(dir, 'id with space'), join(dir, 'id%%n')]);
   assert.deepEqual(effective(settings, 'node7').get('user'), ['deploy']);
+  assert.deepEqual(effective(settings, 'node7').get('serveraliveinterval'), ['15']);
 });
 
 test('acceptNewHostKeys → accept-new; no config file → ~/.ssh/config and /etc/ssh/ssh_config', () => {

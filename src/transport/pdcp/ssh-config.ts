@@ -18,7 +18,14 @@ export function renderSshConfig(settings: ConnectionSettings): string {
   if (settings.sshConfigFile !== undefined)
     lines.push(`Include ${quote(settings.sshConfigFile, 'ssh config file', false)}`);
   else lines.push('Include ~/.ssh/config', 'Include /etc/ssh/ssh_config');
-  lines.push('Host *', `  User ${quote(settings.user, 'user', false)}`, '');
+  // keepalives cut a connection that died after connect (pdsh -u alone would wait it out)
+  lines.push(
+    'Host *',
+    `  User ${quote(settings.user, 'user', false)}`,
+    '  ServerAliveInterval 15',
+    '  ServerAliveCountMax 4',
+    '',
+  );
   return lines.join('\n');
 }
 
