@@ -322,6 +322,19 @@ for (const shell of ['dash', 'bash']) {
       assert.equal(stat(join(root, 'n1', 'srv/deep')).mode, '755');
     });
 
+    test('destination "/" lands at <root>/<host>/<path>', async () => {
+      const { root, batch } = setup('/');
+      const [r] = await push(
+        root,
+        await batch().mkdir('etc').write('etc/top.conf', { content: 't' }).build(),
+        ['n1'],
+        shell,
+      );
+      assert.equal(r?.ok, true, JSON.stringify(r?.error));
+      assert.equal(readFileSync(join(root, 'n1', 'etc/top.conf'), 'utf8'), 't');
+      assert.deepEqual(leftovers(join(root, 'n1')), []);
+    });
+
     test('a 255-byte name still gets a temp name within NAME_MAX', async () => {
       const { root, on, batch } = setup();
       const long = 'x'.repeat(255);
