@@ -24,8 +24,7 @@ export async function diagnoseFailure(
   try {
     if (target !== undefined && err.op === 'rename') {
       const st = await session.lstat(target).catch(() => undefined);
-      if (st?.isDirectory())
-        return err.withDiagnosis({ message: `${target} is a directory`, errno: 'EISDIR' });
+      if (st?.isDirectory()) return err.withDiagnosis({ message: 'Is a directory', errno: 'EISDIR' });
     }
     const vfs = await session.statvfs(dir);
     if ((vfs.f_flag & ST_RDONLY) !== 0)

@@ -45,7 +45,7 @@ export async function mkdirP(session: SftpSession, dir: string): Promise<void> {
   }
   if (!result.st.isDirectory()) {
     throw new SftpStatusError('mkdir', dir, SFTP_STATUS.FAILURE, 'Failure', {
-      message: `${dir} exists and is not a directory`,
+      message: 'Not a directory',
       errno: 'ENOTDIR',
     });
   }
