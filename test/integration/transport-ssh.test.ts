@@ -522,4 +522,30 @@ describe('ssh transport (lab)', { skip, timeout: 600_000 }, () => {
     }
     assert.equal(t.stats().open, 0);
   });
+
+  it('keepConnections: a kept connection the node dropped is replaced; idle ones close', async () => {
+    const t = transport({}, { keepConnections: true, idleCloseMs: 1500 });
+    try {
+      assert.ok(
+        (await t.push(builder().write('one', '1').build(), lab.nodes, { fanout: 8 })).every((r) => r.ok),
+      );
+      // end node02's session sshd (children of its listener, by pid): the kept connection dies
+      const node = lab.nodes[1] ?? '';
+      const listener = readFileSync(join(lab.dir, 'nodes', node, 'sys', 'sshd.pid'), 'utf8').trim();
+      const children = readFileSync(`/proc/${listener}/task/${listener}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean);
+      assert.ok(children.length > 0, 'the kept session is a child of the node sshd');
+      for (const pid of children) process.kill(Number(pid), 'SIGTERM');
+      await new Promise((r) => setTimeout(r, 300));
+      const results = await t.push(builder().write('two', '2').build(), lab.nodes, { fanout: 8 });
+      for (const r of results) assert.equal(r.ok, true, `${r.host}: ${r.error?.message}`);
+      assert.equal(t.stats().connectsOpened, lab.nodes.length + 1, 'only the dropped one reconnected');
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.equal(t.stats().open, 0, 'idle connections closed');
+    } finally {
+      await t.close();
+    }
+  });
 });
