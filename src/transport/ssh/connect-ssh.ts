@@ -44,6 +44,7 @@ export function openSshConnection(ep: SshEndpoint, options: ConnectOptions): Pro
 
   return new Promise<SshConnection>((resolve, reject) => {
     let settled = false;
+    let sftpTimer: NodeJS.Timeout | undefined;
     const fail = (err: Error): void => {
       if (settled) return;
       settled = true;
@@ -55,7 +56,6 @@ export function openSshConnection(ep: SshEndpoint, options: ConnectOptions): Pro
     const onAbort = (): void => fail(new HostAbortedError());
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    let sftpTimer: NodeJS.Timeout | undefined;
 
     // our own socket: TCP_NODELAY (pipelined small requests must not wait for Nagle), and corking
     // so that a burst of SFTP requests leaves in one write
