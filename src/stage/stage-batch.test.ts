@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, test } from 'node:test';
+import { permitAll } from '../tree/matchers-for-tests.js';
+import { scanTree } from '../tree/scan-tree.js';
+import { diffSnapshots } from '../plan/diff-snapshots.js';
+import { disposeBatch, newBatchId, stageBatch } from './stage-batch.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'stage-test-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+let counter = 0;
+function freshDir(): string {
+  const dir = join(scratch, `t${counter++}`);
+  mkdirSync(dir);
+  return dir;
+}
+const sha256 = (data: string): string => createHash('sha256').update(data).digest('hex');
+
+test('write changes are frozen into a private dir under index names; other changes pass through', async () => {
+  const source = freshDir();
+  mkdirSync(join(source, 'ssh'));
+  writeFileSync(join(source, 'ssh/sshd_config'), 'Port 22\n');
+  writeFileSync(join(source, '$(touch pwned) name\n'), 'hostile');
+  symlinkSync('ssh', join(source, 'link'));
+  const { snapshot } = await scanTree(source, permitAll);
+  const have = new Map([
+    [
+      'old',
+      { path: 'old', type: 'file' as const, mode: 0o644, uid: 0, gid: 0, size: 0, mtimeMs: 0, hash: 'x' },
+    ],
+  ]);
+  const changes = diffSnapshots(have, snapshot, { noDelete: false });
+  const stageRoot = join(freshDir(), 'stage');
+
+  const { batch, dropped, warnings } = await stageBatch(source, changes, stageRoot, '/srv/etc');
+  assert.deepEqual(dropped, []);
+  assert.deepEqual(warnings, []);
+  assert.match(batch.id, /^[0-9a-z]{10}$/);
+  assert.equal(batch.destDir, '/srv/etc');
+  assert.deepEqual(batch.changes, changes, 'unchanged files keep their scanned entries');
+  const stageDir = join(stageRoot, batch.id);
+  assert.equal(statSync(stageDir).mode & 0o777, 0o700);
+  assert.deepEqual([...batch.staged.keys()].sort(), ['$(touch pwned) name\n', 'ssh/sshd_config']);
+  for (const [path, file] of batch.staged) {
+    assert.equal(dirname(file), stageDir);
+    assert.match(file.slice(stageDir.length + 1), /^\d+$/, 'index names only');
+    assert.equal(sha256(readFileSync(file, 'utf8')), snapshot.get(path)?.hash);
+  }
+  await disposeBatch(batch);
+  assert.equal(existsSync(stageDir), false);
+});
+
+test('a file changed after the scan is staged as it is now, and its entry says so', async () => {
+  const source = freshDir();
+  writeFileSync(join(source, 'passwd'), 'root:x:0:0\n');
+  writeFileSync(join(source, 'vanishing'), 'soon gone');
+  writeFileSync(join(source, 'becomes-link'), 'was a file');
+  writeFileSync(join(source, 'secret'), 'TOP SECRET');
+  const { snapshot } = await scanTree(source, permitAll);
+  const changes = diffSnapshots(new Map(), snapshot, { noDelete: false });
+
+  writeFileSync(join(source, 'passwd'), 'root:x:0:0\nalice:x:1000:1000\n', { mode: 0o600 });
+  rmSync(join(source, 'vanishing'));
+  rmSync(join(source, 'becomes-link'));
+  symlinkSync(join(source, 'secret'), join(source, 'becomes-link'));
+
+  const { batch, dropped } = await stageBatch(source, changes, join(freshDir(), 'stage'), '/etc');
+  assert.deepEqual(dropped, ['becomes-link', 'vanishing']);
+  assert.deepEqual(
+    batch.changes.map((c) => c.path),
+    ['passwd', 'secret'],
+  );
+  const passwd = batch.changes[0]?.entry;
+  const now = statSync(join(source, 'passwd'));
+  assert.deepEqual(passwd, {
+    path: 'passwd',
+    type: 'file',
+    mode: now.mode & 0o7777,
+    uid: now.uid,
+    gid: now.gid,
+    size: 29,
+    mtimeMs: Math.floor(now.mtimeMs),
+    hash: sha256('root:x:0:0\nalice:x:1000:1000\n'),
+  });
+  assert.notDeepEqual(passwd, snapshot.get('passwd'));
+  assert.equal(readFileSync(batch.staged.get('passwd') as string, 'utf8'), 'root:x:0:0\nalice:x:1000:1000\n');
+  // The symlink swapped in was not followed: nothing of its target was staged for that path.
+  assert.equal(batch.staged.has('becomes-link'), false);
+  assert.equal(readdirSync(dirname(batch.staged.get('passwd') as string)).length, 2);
+  await disposeBatch(batch);
+});
+
+test('a batch without writes still gets (and disposes of) its own stage dir', async () => {
+  const stageRoot = join(freshDir(), 'stage');
+  const { batch } = await stageBatch(
+    freshDir(),
+    [{ path: 'x', op: 'delete', previousType: 'file' }],
+    stageRoot,
+    '/etc',
+  );
+  assert.deepEqual(readdirSync(stageRoot), [batch.id]);
+  await disposeBatch(batch);
+  assert.deepEqual(readdirSync(stageRoot), []);
+});
+
+test('batch ids are 10 base36 characters and differ', () => {
+  const ids = new Set(Array.from({ length: 1000 }, newBatchId));
+  assert.equal(ids.size, 1000);
+  for (const id of ids) assert.match(id, /^[0-9a-z]{10}$/);
+});

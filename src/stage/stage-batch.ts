@@ -1,0 +1,99 @@
+// Freeze the content of a batch's writes: each `write` change's file is copied into a private
+// stage directory (named by index, never by the original name) and hashed on the way, so
+// transports send exactly the bytes the ledger records, whatever happens to the live tree.
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Batch, Change, TreeEntry } from '../types.js';
+import { copyAndHash } from './copy-and-hash.js';
+
+export interface StagedBatch {
+  readonly batch: Batch;
+  /** Paths of write changes left out: the file vanished (or stopped being a file) since the scan. */
+  readonly dropped: string[];
+  /** Write changes left out because the file could not be read, one line each. */
+  readonly warnings: string[];
+}
+
+const COPIES_IN_FLIGHT = 8;
+const stageDirs = new WeakMap<Batch, string>();
+
+/** 10 characters of base36 (~51 bits): unique enough for batch ids and file names. */
+export function newBatchId(): string {
+  let id = '';
+  for (const byte of randomBytes(10)) id += (byte % 36).toString(36);
+  return id;
+}
+
+export async function stageBatch(
+  sourceRoot: string,
+  changes: readonly Change[],
+  stageRoot: string,
+  destDir: string,
+): Promise<StagedBatch> {
+  const id = newBatchId();
+  const dir = join(resolve(stageRoot), id);
+  await mkdir(stageRoot, { recursive: true, mode: 0o700 });
+  await mkdir(dir, { mode: 0o700 });
+  await chmod(dir, 0o700); // whatever the umask says
+
+  const kept: (Change | undefined)[] = [...changes];
+  const staged = new Map<string, string>();
+  const dropped: string[] = [];
+  const warnings: string[] = [];
+  const writes = changes.map((c, i) => [c, i] as const).filter(([c]) => c.op === 'write');
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < writes.length) {
+      const [change, index] = writes[next++] as readonly [Change, number];
+      const target = join(dir, String(index));
+      const outcome = await copyAndHash(join(resolve(sourceRoot), change.path), target);
+      if (outcome.kind !== 'ok') {
+        kept[index] = undefined;
+        await rm(target, { force: true });
+        if (outcome.kind === 'gone') dropped.push(change.path);
+        else warnings.push(`${JSON.stringify(change.path)}: not sent, cannot read it (${outcome.message})`);
+        continue;
+      }
+      staged.set(change.path, target);
+      if (change.entry === undefined || outcome.hash !== change.entry.hash) {
+        // Changed since the scan: describe what is really being sent.
+        const st = outcome.stat;
+        const entry: TreeEntry = {
+          path: change.path,
+          type: 'file',
+          mode: st.mode & 0o7777,
+          uid: st.uid,
+          gid: st.gid,
+          size: outcome.bytes,
+          mtimeMs: Math.floor(st.mtimeMs),
+          hash: outcome.hash,
+        };
+        kept[index] = { ...change, entry };
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(COPIES_IN_FLIGHT, writes.length) }, worker));
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const batch: Batch = {
+    id,
+    createdAt: Date.now(),
+    destDir,
+    changes: kept.filter((c): c is Change => c !== undefined),
+    staged,
+  };
+  stageDirs.set(batch, dir);
+  return { batch, dropped: dropped.sort(), warnings };
+}
+
+/** Remove the batch's stage directory (and the frozen copies in it). */
+export async function disposeBatch(batch: Batch): Promise<void> {
+  const first = batch.staged.values().next();
+  const dir = stageDirs.get(batch) ?? (first.done === true ? undefined : dirname(first.value));
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  stageDirs.delete(batch);
+}
