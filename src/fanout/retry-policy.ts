@@ -18,9 +18,17 @@ export const DAEMON_RETRY: RetryPolicy = { baseMs: 2000, capMs: 300_000, jitter:
 // them only hides the problem (and hammers the node); the admin must act.
 const RETRYABLE: ReadonlySet<HostErrorClass> = new Set(['unreachable', 'timeout', 'remote-io', 'other']);
 
+const PERMANENT_CODES: ReadonlySet<string> = new Set([
+  'remote-pdcp-missing',
+  'aborted',
+  'ssh-config-unsupported',
+  'sftp-unsupported',
+]);
+
 export function isRetryable(errorClass: HostErrorClass, code?: string): boolean {
-  // a node without pdcp stays without pdcp; auto mode falls back to ssh instead of retrying
-  if (code === 'remote-pdcp-missing' || code === 'aborted') return false;
+  // a node without pdcp stays without pdcp (auto mode falls back to ssh instead); an ssh config
+  // we cannot follow or an sftp server without the extensions will not change by retrying
+  if (code !== undefined && PERMANENT_CODES.has(code)) return false;
   return RETRYABLE.has(errorClass);
 }
 
