@@ -86,6 +86,8 @@ export function buildProgram(handlers: CliHandlers, out: { stdout: (s: string) =
     .version(version, '--version')
     .configureOutput({ writeOut: out.stdout, writeErr: out.stderr })
     .exitOverride()
+    // `rules check -R FILE`: options after a subcommand belong to it, not to the sync command
+    .enablePositionalOptions()
     .showHelpAfterError('(run clsync-hpc --help for usage)')
     .option('-W, --watch-dir <dir>', 'source tree to keep in sync (required)')
     .option('-R, --rules-file <file>', 'clsync-style rules (+f^passwd$, -*) and rsync-style globs; default: everything')

@@ -21,13 +21,22 @@ export class Ledger {
 
   private constructor(
     readonly dir: string,
-    private readonly lock: JobLock,
+    private readonly lock: JobLock | undefined,
     private readonly manifests: ManifestStore,
   ) {}
 
-  /** Creates the job directory if needed and takes its lock (LedgerError if another process holds it). */
-  static async open(stateDir: string, jobKey: string): Promise<Ledger> {
+  /**
+   * Creates the job directory if needed and takes its lock (LedgerError if another process holds
+   * it). `readOnly` (dry runs) takes no lock, creates and repairs nothing, and refuses writes, so a
+   * plan can be printed while the daemon of the same job runs; a missing state dir reads as empty.
+   */
+  static async open(stateDir: string, jobKey: string, options: { readOnly?: boolean } = {}): Promise<Ledger> {
     const dir = join(stateDir, jobKey);
+    if (options.readOnly === true) {
+      const ledger = new Ledger(dir, undefined, await ManifestStore.openReadOnly(join(dir, 'manifests')));
+      await ledger.load();
+      return ledger;
+    }
     try {
       await mkdir(join(dir, 'manifests'), { recursive: true, mode: 0o700 });
     } catch (error) {
@@ -120,21 +129,32 @@ export class Ledger {
     }
   }
 
+  /** Full resync (SIGUSR2): every host is treated as never synced, so it is sent everything. */
+  async forgetAll(): Promise<void> {
+    this.assertOpen();
+    for (const [host, state] of this.hosts) this.hosts.set(host, { ...state, manifestId: null });
+    await this.persist(true);
+  }
+
   /** Releases the lock. Writes are already durable. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.writing.catch(() => undefined);
-    await this.lock.release();
+    await this.lock?.release();
   }
 
   private assertOpen(): void {
     if (this.closed) throw new LedgerError(`ledger ${this.dir} is closed`);
+    if (this.lock === undefined) throw new LedgerError(`ledger ${this.dir} is open read-only (dry run)`);
   }
 
   private async load(): Promise<void> {
-    for (const name of await readdir(this.dir)) {
-      if (name.startsWith(TEMP_MARKER)) await rm(join(this.dir, name), { force: true });
+    const readOnly = this.lock === undefined;
+    if (!readOnly) {
+      for (const name of await readdir(this.dir)) {
+        if (name.startsWith(TEMP_MARKER)) await rm(join(this.dir, name), { force: true });
+      }
     }
     const file = join(this.dir, 'hosts.json');
     let text: string | undefined;
@@ -155,6 +175,7 @@ export class Ledger {
     }
     let repaired = false;
     for (const [host, state] of this.hosts) {
+      if (readOnly) break;
       if (state.manifestId !== null && !this.manifests.has(state.manifestId)) {
         this.warnings.push(
           `${host}: manifest ${state.manifestId} is missing; the host will be sent everything`,
@@ -165,7 +186,7 @@ export class Ledger {
     }
     // Manifests written just before a crash, never referenced: collect them now.
     if (repaired) await this.persist(true);
-    else await this.manifests.collect(this.referencedManifests());
+    else if (!readOnly) await this.manifests.collect(this.referencedManifests());
   }
 
   private referencedManifests(): Set<string> {

@@ -31,6 +31,22 @@ export class ManifestStore {
     return store;
   }
 
+  /** For read-only ledgers: lists what exists, removes nothing; a missing directory is empty. */
+  static async openReadOnly(dir: string): Promise<ManifestStore> {
+    const store = new ManifestStore(dir);
+    let names: string[] = [];
+    try {
+      names = await readdir(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    for (const name of names) {
+      const match = ID_FILE.exec(name);
+      if (match?.[1] !== undefined) store.onDisk.add(match[1]);
+    }
+    return store;
+  }
+
   has(id: string): boolean {
     return this.onDisk.has(id);
   }
