@@ -12,17 +12,20 @@
 # file costs a 4 KiB tmpfs page per host (8 GiB for 1,000 x 2,000) while the daemon's own memory
 # depends on the number of paths and hosts, not on file sizes. MEMORY_FILE_BYTES=N gives every
 # file N distinct bytes instead (then check the memory estimate below).
+# Time: the local transport runs apply.sh per host, about two processes (cp, mv) per written file,
+# so 1,000 hosts x 1,900 files is ~3.8 M processes: 25-50 min on 2 cores (3 s per host measured
+# under load). MEMORY_HOSTS=100 gives a quick figure (the report says how many hosts were used).
 # Before starting it checks MemAvailable against an estimate (~1.2 KiB of kernel memory per
 # destination inode + pages) and scales MEMORY_HOSTS down, with a note in the report, if needed.
 #
 # Environment: MEMORY_HOSTS=1000 MEMORY_PATHS=2000 MEMORY_DIRS=100 MEMORY_FILE_BYTES=0
-#   MEMORY_TIMEOUT=1800 (s for the initial sync) MEMORY_SETTLE=5 CLI="node <repo>/dist/src/cli/main.js"
+#   MEMORY_TIMEOUT=7200 (s for the initial sync) MEMORY_SETTLE=5 CLI="node <repo>/dist/src/cli/main.js"
 set -Eeuo pipefail
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${1:?usage: memory.sh OUT_DIR}
 HOSTS=${MEMORY_HOSTS:-1000}; PATHS=${MEMORY_PATHS:-2000}; DIRS=${MEMORY_DIRS:-100}
-BYTES=${MEMORY_FILE_BYTES:-0}; TIMEOUT=${MEMORY_TIMEOUT:-1800}; SETTLE=${MEMORY_SETTLE:-5}
+BYTES=${MEMORY_FILE_BYTES:-0}; TIMEOUT=${MEMORY_TIMEOUT:-7200}; SETTLE=${MEMORY_SETTLE:-5}
 CLI=${CLI:-node $REPO/dist/src/cli/main.js}
 PY=/usr/bin/python3
 die() { echo "memory.sh: $*" >&2; exit 2; }
@@ -75,6 +78,7 @@ echo "$hosts_expr" >"$W/hosts.txt"
 files_expected=$(( HOSTS * (PATHS - DIRS) ))
 
 log "$HOSTS hosts x $PATHS paths ($DIRS dirs), local transport on tmpfs $W"
+: >"$OUT/memory.log"
 start=$(date +%s.%N)
 # shellcheck disable=SC2086
 TMPDIR=$W/tmp $CLI -W "$W/src" -D /srv/etc -H "$W/hosts.txt" --transport local --local-root "$W/hosts-root" \

@@ -37,7 +37,12 @@ def hf(path):
 # ---- one-shot
 names = {'f4k': '1 x 4 KiB', 'd50': '50 x 2 KiB (dir)', 'f10m': '1 x 10 MiB'}
 limit = {'f4k': 1.0, 'd50': 1.0, 'f10m': 1.2}
-for f in sorted(glob.glob(d + '/oneshot-n*.json'), key=lambda p: (int(re.search(r'-n(\d+)-', p).group(1)), p)):
+def okey(p):  # N, then payloads in the order of the one-shot table
+    pl = p.split('-')[-1][:-5]
+    return (int(re.search(r'-n(\d+)-', p).group(1)), list(names).index(pl) if pl in names else 9, pl)
+
+
+for f in sorted(glob.glob(d + '/oneshot-n*.json'), key=okey):
     n = int(re.search(r'-n(\d+)-', f).group(1))
     pl = f.split('-')[-1][:-5]
     res = hf(f)
