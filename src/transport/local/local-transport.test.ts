@@ -1,5 +1,5 @@
 // The local transport runs the real apply.sh against <root>/<host>: this is where the contract of
-// apply.sh (TRANSPORT-SEMANTICS.md) is tested, fast and without ssh, under dash and bash.
+// apply.sh (docs/transport-contract.md) is tested, fast and without ssh, under dash and bash.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {

@@ -1,4 +1,4 @@
-// mkdir, delete and meta changes over SFTP (TRANSPORT-SEMANTICS.md). Ownership and modes are set
+// mkdir, delete and meta changes over SFTP (docs/transport-contract.md). Ownership and modes are set
 // with lsetstat@openssh.com, which never follows a symlink, chown before chmod (chown clears setuid).
 import { posix } from 'node:path';
 import type { Stats } from 'ssh2';
