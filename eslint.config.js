@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'vagrant/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'vagrant/**', 'bench/results/**', 'bench/_tmp-*'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -21,6 +21,5 @@ export function createLogger(verbosity: Verbosity, write: (line: string) => void
 
 /** Paths may hold any byte but NUL: show control characters escaped so one path stays one line. */
 export function printablePath(path: string): string {
-  // eslint-disable-next-line no-control-regex
   return /[\u0000-\u001f\u007f]/.test(path) ? JSON.stringify(path) : path;
 }
