@@ -7,11 +7,11 @@ import type { PathMatcher } from '../rules/types.js';
 import type { EntryType, Snapshot, TreeEntry } from '../types.js';
 import { quoteName } from './name-bytes.js';
 import { ScanSession } from './scan-session.js';
-import { readRoot } from './scan-tree.js';
+import { checkRoot } from './scan-tree.js';
 import type { ScanOptions, ScanResult } from './scan-types.js';
 import { snapshotFromEntries } from './snapshot.js';
 import { StatEngine } from './stat-engine.js';
-import { ancestorsOf, comparePaths, hasAncestorIn, isBelow, parentPath, pathDepth } from './tree-paths.js';
+import { ancestorsOf, comparePaths, hasAncestorIn, isBelow, pathDepth } from './tree-paths.js';
 
 export async function scanSubtrees(
   root: string,
@@ -22,7 +22,7 @@ export async function scanSubtrees(
 ): Promise<ScanResult> {
   const started = performance.now();
   const absRoot = resolve(root);
-  const rootDirents = readRoot(root, absRoot);
+  checkRoot(root, absRoot);
   const probe = new PathProbe(absRoot, matcher);
   const targets = collapseTargets([...paths].map((p) => probe.effectiveTarget(checkedPath(p))));
 
@@ -31,10 +31,10 @@ export async function scanSubtrees(
   const session = new ScanSession(absRoot, matcher, engine, options.hashCache);
   try {
     for (const target of targets) {
-      if (target === '') session.walkDir('', absRoot, rootDirents);
+      if (target === '') session.walkRoot();
       else rescanPath(session, probe, target);
     }
-    fresh = await session.finish();
+    fresh = [...(await session.finish()).values()];
   } finally {
     await engine.close();
   }
@@ -95,14 +95,7 @@ function rescanPath(session: ScanSession, probe: PathProbe, path: string): void 
       );
     return;
   }
-  const slash = path.lastIndexOf('/');
-  session.consider(
-    path,
-    session.absolute(parentPath(path)),
-    path.slice(slash + 1),
-    type,
-    probe.matcher.decide(path, type),
-  );
+  session.addPath(path, type, probe.matcher.decide(path, type));
 }
 
 /** lstat and rule decisions for the paths around the targets, each asked once per call. */

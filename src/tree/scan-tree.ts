@@ -1,11 +1,11 @@
 // Full scan of the watch dir: every permitted object as a Snapshot (see scan-session.ts for how).
-import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { closeSync, constants, openSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { PathMatcher } from '../rules/types.js';
+import type { Snapshot } from '../types.js';
 import { ScanSession } from './scan-session.js';
 import type { ScanOptions, ScanResult } from './scan-types.js';
-import { snapshotFromEntries } from './snapshot.js';
 import { StatEngine } from './stat-engine.js';
 
 export async function scanTree(
@@ -15,12 +15,13 @@ export async function scanTree(
 ): Promise<ScanResult> {
   const started = performance.now();
   const absRoot = resolve(root);
-  const rootDirents = readRoot(root, absRoot);
+  checkRoot(root, absRoot);
   const engine = new StatEngine(options.workers !== undefined ? { workers: options.workers } : {});
   try {
     const session = new ScanSession(absRoot, matcher, engine, options.hashCache);
-    session.walkDir('', absRoot, rootDirents);
-    const snapshot = snapshotFromEntries(await session.finish());
+    session.walkRoot();
+    // The session hands the entries over in path order, already in a Map.
+    const snapshot: Snapshot = await session.finish();
     options.hashCache?.retainOnly((path) => snapshot.get(path)?.type === 'file');
     return {
       snapshot,
@@ -33,10 +34,10 @@ export async function scanTree(
 }
 
 /** The root must be a readable directory (a symlink to one is fine): anything else is a usage error. */
-export function readRoot(root: string, absRoot: string): Dirent[] {
+export function checkRoot(root: string, absRoot: string): void {
   try {
     if (!statSync(absRoot).isDirectory()) throw new UsageError(`watch dir ${root}: not a directory`);
-    return readdirSync(absRoot, { withFileTypes: true });
+    closeSync(openSync(absRoot, constants.O_RDONLY | constants.O_DIRECTORY));
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const e = error as NodeJS.ErrnoException;

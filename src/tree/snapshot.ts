@@ -4,12 +4,19 @@ import { comparePaths } from './tree-paths.js';
 
 export const EMPTY_SNAPSHOT: Snapshot = new Map<string, TreeEntry>();
 
-/** A Snapshot from entries in any order (near-sorted input, e.g. a depth-first walk, sorts in ~linear time). */
+/** A Snapshot from entries in any order (sorted input, as a full scan gives, is not sorted again). */
 export function snapshotFromEntries(entries: TreeEntry[]): Snapshot {
-  entries.sort((a, b) => comparePaths(a.path, b.path));
+  if (!isSorted(entries)) entries.sort((a, b) => comparePaths(a.path, b.path));
   const map = new Map<string, TreeEntry>();
   for (const entry of entries) map.set(entry.path, entry);
   return map;
+}
+
+function isSorted(entries: readonly TreeEntry[]): boolean {
+  for (let i = 1; i < entries.length; i++) {
+    if ((entries[i - 1] as TreeEntry).path >= (entries[i] as TreeEntry).path) return false;
+  }
+  return true;
 }
 
 /** Same object at the same path: every field a host would notice. */

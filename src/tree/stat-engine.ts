@@ -1,9 +1,11 @@
-// Where lstat and hash jobs run: in this thread while the tree is small (no worker start-up cost,
-// /etc scans in milliseconds), in a worker pool once the tree turns out big.
+// Where readdir, lstat and hash jobs run: in this thread while the tree is small (no worker
+// start-up cost; /etc scans in milliseconds), in a worker pool once the tree turns out big.
 import { hashFile, hashFileSync, type HashOutcome } from './hash-file.js';
+import { listDirectory } from './list-directory.js';
 import { lstatJob, type LstatJob } from './lstat-paths.js';
 import type { LstatBatch } from './raw-stat.js';
-import { defaultPoolSize, StatPool } from './stat-pool.js';
+import { defaultPoolSize, type PooledListing, StatPool } from './stat-pool.js';
+import { childPath } from './tree-paths.js';
 
 export interface StatEngineOptions {
   /**
@@ -13,16 +15,38 @@ export interface StatEngineOptions {
   readonly workers?: number;
 }
 
-/** Entries lstat'ed in this thread before the pool starts (a worker costs ~30 ms to start). */
+/** The entries of one directory, sorted by name, as the scanner sees them. */
+export interface Listing {
+  /** Tree paths of the entries. */
+  readonly paths: readonly string[];
+  /** DirentKind per entry. */
+  readonly kinds: Uint8Array;
+  readonly undecodable: number;
+  /** 'gone' or why the directory cannot be read. */
+  readonly problem?: string;
+  /** Where the names live for lstatListed (engine-private). */
+  readonly source: PooledListing | { readonly dir: string; readonly names: readonly string[] };
+}
+
+/** What a scan session needs from an engine (tests give it a scripted one). */
+export interface StatBackend {
+  list(dir: string, relDir: string): Promise<Listing>;
+  lstatListed(listing: Listing, indices: readonly number[]): Promise<LstatBatch>;
+  forget(listing: Listing): void;
+  lstat(job: LstatJob): Promise<LstatBatch>;
+  hash(paths: readonly string[], sizes: readonly number[]): Promise<readonly HashOutcome[]>;
+}
+
+/** Entries listed in this thread before the pool starts (a worker costs ~30 ms to start). */
 const POOL_AFTER_ENTRIES = 20_000;
 /** Bytes hashed in this thread before the pool starts. */
 const POOL_AFTER_BYTES = 64 * 1024 * 1024;
 /** Bigger files are hashed with async reads on this thread so the event loop keeps turning. */
 const SYNC_HASH_MAX_BYTES = 1024 * 1024;
 
-export class StatEngine {
+export class StatEngine implements StatBackend {
   private pool: StatPool | undefined;
-  private lstatCount = 0;
+  private entriesSeen = 0;
   private hashBytes = 0;
   private readonly poolSize: number;
   private readonly eager: boolean;
@@ -33,9 +57,37 @@ export class StatEngine {
     this.eager = options.workers !== undefined && options.workers > 0;
   }
 
+  async list(dir: string, relDir: string): Promise<Listing> {
+    const pool = this.poolFor(this.entriesSeen > POOL_AFTER_ENTRIES);
+    if (pool !== undefined) {
+      const listing = await pool.list(dir, relDir);
+      return { ...listing, source: listing };
+    }
+    const { names, kinds, undecodable, problem } = listDirectory(dir);
+    this.entriesSeen += names.length;
+    const paths = names.map((name) => childPath(relDir, name));
+    return { paths, kinds, undecodable, ...(problem !== undefined && { problem }), source: { dir, names } };
+  }
+
+  /** lstat the entries `indices` of a listing; the listing must not be used again afterwards. */
+  lstatListed(listing: Listing, indices: readonly number[]): Promise<LstatBatch> {
+    const source = listing.source;
+    if ('worker' in source) {
+      if (this.pool === undefined) throw new Error('scan engine closed');
+      return this.pool.lstatListed(source, indices);
+    }
+    const names = indices.map((i) => source.names[i] as string);
+    return Promise.resolve(lstatJob({ dirs: [source.dir], counts: [names.length], names }));
+  }
+
+  /** The listing will not be lstat'ed: let its worker drop the names. */
+  forget(listing: Listing): void {
+    if ('worker' in listing.source) this.pool?.forget(listing.source);
+  }
+
   lstat(job: LstatJob): Promise<LstatBatch> {
-    this.lstatCount += job.names.length;
-    const pool = this.poolFor(this.lstatCount > POOL_AFTER_ENTRIES);
+    this.entriesSeen += job.names.length;
+    const pool = this.poolFor(this.entriesSeen > POOL_AFTER_ENTRIES);
     return pool !== undefined ? pool.lstat(job) : Promise.resolve(lstatJob(job));
   }
 
@@ -60,8 +112,9 @@ export class StatEngine {
   }
 
   private poolFor(overThreshold: boolean): StatPool | undefined {
-    if (this.pool === undefined && overThreshold && this.poolSize > 0)
+    if (this.pool === undefined && (overThreshold || this.eager) && this.poolSize > 0) {
       this.pool = new StatPool(this.poolSize);
+    }
     return this.pool;
   }
 }

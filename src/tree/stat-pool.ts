@@ -1,21 +1,21 @@
-// A few worker threads that run lstat and hash jobs in parallel with the main thread's readdir
-// walk. On 1 M entries this is what brings the scan near `find`: per-entry lstat costs ~1.5 µs of
-// which half is Node's Stats object, and async fs.promises.lstat is ~10 µs (bench/scan.ts).
+// A few worker threads that run readdir, lstat and hash jobs, so that on a big tree the main
+// thread only makes rule decisions and builds entries. Per-entry lstat costs ~1.5 µs in Node (half
+// of it building the Stats object) and fs.promises.lstat ~10 µs; spreading sync calls over
+// workers is what brings a 1 M-entry scan near `find` (bench/scan.ts).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { HashOutcome } from './hash-file.js';
-import type { LstatBatch } from './raw-stat.js';
 import type { LstatJob } from './lstat-paths.js';
-import { joinNames, type StatJobMessage, type StatReplyMessage } from './stat-protocol.js';
+import type { LstatBatch } from './raw-stat.js';
+import { joinNames, splitNames, type StatJobMessage, type StatReplyMessage } from './stat-protocol.js';
 
-function startWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./stat-worker.js', import.meta.url));
-  // Dev and test runs under tsx: a Node 20 worker does not inherit tsx's loader hooks, so the
-  // worker registers them before it imports the TypeScript module.
-  const api = import.meta.resolve('tsx/esm/api');
-  const target = new URL('./stat-worker.ts', import.meta.url).href;
-  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
-  return new Worker(code, { eval: true });
+export interface PooledListing {
+  readonly paths: string[];
+  readonly kinds: Uint8Array;
+  readonly undecodable: number;
+  readonly problem?: string;
+  readonly worker: Worker;
+  readonly listId: number;
 }
 
 interface PendingJob {
@@ -28,6 +28,19 @@ interface PendingJob {
 export function defaultPoolSize(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
+
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./stat-worker.js', import.meta.url));
+  // Dev and test runs under tsx: a Node 20 worker does not inherit tsx's loader hooks, so the
+  // worker registers them before it imports the TypeScript module.
+  const api = import.meta.resolve('tsx/esm/api');
+  const target = new URL('./stat-worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
+  return new Worker(code, { eval: true });
+}
+
+/** A directory listing costs about as much as lstat-ing a few of its entries. */
+const LIST_WEIGHT = 32;
 
 export class StatPool {
   private readonly workers: Worker[] = [];
@@ -47,21 +60,51 @@ export class StatPool {
     }
   }
 
+  async list(dir: string, relDir: string): Promise<PooledListing> {
+    const worker = this.leastLoaded();
+    const reply = await this.run(worker, LIST_WEIGHT, (id) => ({ id, kind: 'list', dir, relDir }));
+    if (reply.kind !== 'list') throw unexpected(reply);
+    return {
+      paths: splitNames(reply.paths),
+      kinds: reply.kinds,
+      undecodable: reply.undecodable,
+      ...(reply.problem !== undefined && { problem: reply.problem }),
+      worker,
+      listId: reply.id,
+    };
+  }
+
+  /** lstat some entries of a listing, on the worker that holds its names. */
+  async lstatListed(listing: PooledListing, indices: readonly number[]): Promise<LstatBatch> {
+    const message = (id: number): StatJobMessage => ({
+      id,
+      kind: 'lstat-listed',
+      listId: listing.listId,
+      indices: Uint32Array.from(indices),
+    });
+    return toBatch(await this.run(listing.worker, indices.length, message));
+  }
+
+  forget(listing: PooledListing): void {
+    if (this.failure === undefined)
+      listing.worker.postMessage({ id: -1, kind: 'forget', listId: listing.listId });
+  }
+
   async lstat(job: LstatJob): Promise<LstatBatch> {
-    const reply = await this.run(job.names.length, (id) => ({
+    const message = (id: number): StatJobMessage => ({
       id,
       kind: 'lstat',
       dirs: job.dirs,
       counts: job.counts,
       names: joinNames(job.names),
-    }));
-    if (reply.kind !== 'lstat') throw new Error('scan worker answered a lstat job with a hash reply');
-    return { fields: reply.fields, targets: new Map(reply.targets), errors: new Map(reply.errors) };
+    });
+    return toBatch(await this.run(this.leastLoaded(), job.names.length, message));
   }
 
   async hash(paths: readonly string[]): Promise<readonly HashOutcome[]> {
-    const reply = await this.run(paths.length, (id) => ({ id, kind: 'hash', paths: joinNames(paths) }));
-    if (reply.kind !== 'hash') throw new Error('scan worker answered a hash job with a lstat reply');
+    const message = (id: number): StatJobMessage => ({ id, kind: 'hash', paths: joinNames(paths) });
+    const reply = await this.run(this.leastLoaded(), paths.length * 4, message);
+    if (reply.kind !== 'hash') throw unexpected(reply);
     return reply.outcomes;
   }
 
@@ -71,11 +114,19 @@ export class StatPool {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
-  private run(size: number, message: (id: number) => StatJobMessage): Promise<StatReplyMessage> {
+  /** Least-loaded worker, counted in entries: jobs differ in size. */
+  private leastLoaded(): Worker {
+    let best = this.workers[0] as Worker;
+    for (const w of this.workers) if ((this.load.get(w) ?? 0) < (this.load.get(best) ?? 0)) best = w;
+    return best;
+  }
+
+  private run(
+    worker: Worker,
+    size: number,
+    message: (id: number) => StatJobMessage,
+  ): Promise<StatReplyMessage> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    // Least-loaded worker, counted in entries: jobs differ in size.
-    let worker = this.workers[0] as Worker;
-    for (const w of this.workers) if ((this.load.get(w) ?? 0) < (this.load.get(worker) ?? 0)) worker = w;
     const id = this.nextId++;
     this.load.set(worker, (this.load.get(worker) ?? 0) + size);
     return new Promise((resolve, reject) => {
@@ -100,4 +151,13 @@ export class StatPool {
       job.reject(error);
     }
   }
+}
+
+function toBatch(reply: StatReplyMessage): LstatBatch {
+  if (reply.kind !== 'lstat') throw unexpected(reply);
+  return { fields: reply.fields, targets: new Map(reply.targets), errors: new Map(reply.errors) };
+}
+
+function unexpected(reply: StatReplyMessage): Error {
+  return new Error(`scan worker sent an unexpected ${reply.kind} reply`);
 }
