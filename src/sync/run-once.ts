@@ -39,7 +39,7 @@ export async function runOnce(config: SyncConfig, streams: CliStreams): Promise<
     for (const warning of scan.warnings) log.warn(warning);
     if (!config.dryRun) await hashCache.save(cacheFile);
     log.verbose(
-      `scanned ${config.watchDir}: ${scan.snapshot.size} entries, ${scan.stats.filesHashed} hashed, ${scan.stats.durationMs} ms`,
+      `scanned ${config.watchDir}: ${scan.snapshot.size} entries, ${scan.stats.filesHashed} hashed, ${Math.round(scan.stats.durationMs)} ms`,
     );
 
     const planView: PlanGroupView[] = [];
