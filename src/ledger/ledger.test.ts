@@ -260,3 +260,54 @@ test('leftover temp files of a crashed write are removed on open', async () => {
   );
   assert.deepEqual(readdirSync(join(ledger.dir, 'manifests')), []);
 });
+
+test('a read-only ledger (dry run) reads state while the job is locked, and writes nothing', async () => {
+  const stateDir = freshStateDir();
+  const writer = await Ledger.open(stateDir, 'job');
+  const v1 = snap(file('a', 'h1'));
+  await writer.recordResults([{ host: 'n1', ok: true, manifest: v1 }]);
+  await writer.markInFlight(['n1'], ['b']);
+
+  const reader = await Ledger.open(stateDir, 'job', { readOnly: true });
+  assert.deepEqual(reader.hostState('n1').dirty, ['b']);
+  assert.deepEqual([...(await reader.manifest(reader.hostState('n1').manifestId)).keys()], ['a']);
+  await assert.rejects(
+    reader.markInFlight(['n1'], ['c']),
+    (e) => e instanceof LedgerError && /read-only/.test(e.message),
+  );
+  await assert.rejects(reader.recordResults([{ host: 'n1', ok: false, error: failure, at: 1 }]), LedgerError);
+  await reader.close();
+  assert.ok(existsSync(join(writer.dir, 'lock')), "the reader does not touch the writer's lock");
+
+  // A missing manifest reads as "nothing known" without a repair being written.
+  const id = writer.hostState('n1').manifestId;
+  await writer.close();
+  rmSync(join(writer.dir, 'manifests', `${id}.json`));
+  const before = readFileSync(join(writer.dir, 'hosts.json'), 'utf8');
+  const dry = await Ledger.open(stateDir, 'job', { readOnly: true });
+  assert.equal(dry.hostState('n1').manifestId, null);
+  assert.equal((await dry.manifest(dry.hostState('n1').manifestId)).size, 0);
+  await dry.close();
+  assert.equal(readFileSync(join(writer.dir, 'hosts.json'), 'utf8'), before);
+
+  const missing = await Ledger.open(join(scratch, 'never-created'), 'job', { readOnly: true });
+  assert.deepEqual(missing.knownHosts(), []);
+  await missing.close();
+  assert.equal(existsSync(join(scratch, 'never-created')), false);
+});
+
+test('forgetAll: every host is sent everything next time; dirty paths stay; manifests are collected', async () => {
+  const ledger = await Ledger.open(freshStateDir(), 'job');
+  await ledger.recordResults([{ host: 'n1', ok: true, manifest: snap(file('a', 'h1')) }]);
+  await ledger.markInFlight(['n1'], ['x']);
+  await ledger.forgetAll();
+  assert.deepEqual(ledger.hostState('n1').manifestId, null);
+  assert.deepEqual(ledger.hostState('n1').dirty, ['x']);
+  assert.deepEqual(manifestFiles(ledger), []);
+  const [plan] = await planHosts(ledger, ['n1'], snap(file('a', 'h1')), { noDelete: false });
+  assert.deepEqual(
+    plan?.changes.map((c) => `${c.op} ${c.path}`),
+    ['delete x', 'write a'],
+  );
+  await ledger.close();
+});

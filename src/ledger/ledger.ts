@@ -173,9 +173,10 @@ export class Ledger {
         );
       }
     }
+    // A missing manifest means "nothing known": the host is sent everything (a dry run shows that
+    // without writing the repair down).
     let repaired = false;
     for (const [host, state] of this.hosts) {
-      if (readOnly) break;
       if (state.manifestId !== null && !this.manifests.has(state.manifestId)) {
         this.warnings.push(
           `${host}: manifest ${state.manifestId} is missing; the host will be sent everything`,
@@ -185,8 +186,9 @@ export class Ledger {
       }
     }
     // Manifests written just before a crash, never referenced: collect them now.
+    if (readOnly) return;
     if (repaired) await this.persist(true);
-    else if (!readOnly) await this.manifests.collect(this.referencedManifests());
+    else await this.manifests.collect(this.referencedManifests());
   }
 
   private referencedManifests(): Set<string> {

@@ -160,7 +160,7 @@ function randomSnapshot(rnd: () => number): Snapshot {
   return snapshotFromEntries([...entries.values()]);
 }
 
-/** A strict model of a host applying changes in order, as TRANSPORT-SEMANTICS.md says. */
+/** A strict model of a host applying changes in order, as docs/transport-contract.md says. */
 function applyStrictly(have: Snapshot, changes: readonly Change[]): Map<string, EntryType> {
   const host = new Map<string, EntryType>([...have].map(([p, e]) => [p, e.type]));
   const parentIsDir = (path: string): boolean =>
