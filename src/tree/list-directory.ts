@@ -1,6 +1,7 @@
 // readdir of one directory with d_type (no stat): names sorted, each with its kind. Runs on a stat
 // worker for big trees (keeping the main thread free for rule decisions) or in-thread for small ones.
 import { type Dirent, readdirSync } from 'node:fs';
+import type { EntryType } from '../types.js';
 import { undecodableNames } from './name-bytes.js';
 
 /** Kinds of directory entries, from d_type. */
@@ -50,4 +51,11 @@ function kindOf(d: Dirent): DirentKind {
   if (d.isSocket()) return DirentKind.Socket;
   if (d.isFIFO()) return DirentKind.Fifo;
   return DirentKind.Device;
+}
+
+/** undefined: a socket, FIFO or device, which is never synced. */
+export function entryTypeOfDirent(kind: DirentKind): EntryType | undefined {
+  if (kind === DirentKind.File) return 'file';
+  if (kind === DirentKind.Dir) return 'dir';
+  return kind === DirentKind.Symlink ? 'symlink' : undefined;
 }

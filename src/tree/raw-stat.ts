@@ -1,6 +1,8 @@
 // The lstat fields the scanner needs, packed 8 numbers per path into a Float64Array so that a
 // million results cross a worker boundary as one transferable buffer, not a million objects.
 import type { Stats } from 'node:fs';
+import type { EntryType } from '../types.js';
+import type { FileIdentity } from './hash-cache.js';
 import { constants } from 'node:fs';
 
 export const FIELDS_PER_STAT = 8;
@@ -57,4 +59,20 @@ export function isVanishedError(error: unknown): boolean {
 /** Node's own words: "EACCES: permission denied, open '/etc/shadow'". */
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+export function entryTypeOfStat(kind: StatKind): EntryType | undefined {
+  if (kind === StatKind.File) return 'file';
+  if (kind === StatKind.Dir) return 'dir';
+  return kind === StatKind.Symlink ? 'symlink' : undefined;
+}
+
+/** What the hash cache keys on, from the record at offset `o`. */
+export function identityAt(fields: Float64Array, o: number): FileIdentity {
+  return {
+    size: fields[o + 4] as number,
+    mtimeMs: fields[o + 5] as number,
+    ctimeMs: fields[o + 6] as number,
+    ino: fields[o + 7] as number,
+  };
 }

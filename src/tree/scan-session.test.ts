@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { TreeEntry } from '../types.js';
 import { EMPTY_SHA256, type HashOutcome } from './hash-file.js';
 import { DirentKind } from './list-directory.js';
-import type { LstatJob } from './lstat-paths.js';
+import type { LstatJob } from './lstat-job.js';
 import { permitAll, sampleRules } from './matchers-for-tests.js';
 import { FIELDS_PER_STAT, type LstatBatch, StatKind } from './raw-stat.js';
 import { ScanSession } from './scan-session.js';

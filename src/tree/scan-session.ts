@@ -9,9 +9,9 @@ import type { PathMatcher, RuleDecision } from '../rules/types.js';
 import type { EntryType, TreeEntry } from '../types.js';
 import type { FileIdentity, HashCache } from './hash-cache.js';
 import { EMPTY_SHA256, type HashOutcome } from './hash-file.js';
-import { DirentKind } from './list-directory.js';
+import { DirentKind, entryTypeOfDirent } from './list-directory.js';
 import { quoteName } from './name-bytes.js';
-import { FIELDS_PER_STAT, type LstatBatch, StatKind } from './raw-stat.js';
+import { entryTypeOfStat, FIELDS_PER_STAT, identityAt, type LstatBatch, StatKind } from './raw-stat.js';
 import type { Listing, StatBackend } from './stat-engine.js';
 import { type DirRecord, newRecord, OrderedEmitter } from './scan-order.js';
 import { parentPath } from './tree-paths.js';
@@ -216,7 +216,7 @@ export class ScanSession {
     const slots: number[] = [];
     for (let i = 0; i < listing.paths.length; i++) {
       const path = listing.paths[i] as string;
-      const type = typeOfKind(listing.kinds[i] as DirentKind);
+      const type = entryTypeOfDirent(listing.kinds[i] as DirentKind);
       if (type === undefined) {
         this.warnUnsupported(path, listing.kinds[i] as DirentKind);
         continue;
@@ -268,7 +268,7 @@ export class ScanSession {
       const o = i * FIELDS_PER_STAT;
       const kind = f[o] as StatKind;
       const path = this.slotPaths[slot] as string;
-      const type = typeOfStatKind(kind);
+      const type = entryTypeOfStat(kind);
       if (kind === StatKind.Failed)
         this.warnings.push(`${quoteName(path)}: skipped, ${batch.errors.get(i) ?? 'lstat failed'}`);
       if (type === undefined || (type !== this.slotTypes[slot] && !this.acceptReplaced(slot, path, type))) {
@@ -285,12 +285,7 @@ export class ScanSession {
         const target = batch.targets.get(i) ?? '';
         this.resolve(slot, { path, type, mode, uid, gid, size: 0, mtimeMs: 0, target });
       } else {
-        const id: FileIdentity = {
-          size: f[o + 4] as number,
-          mtimeMs: f[o + 5] as number,
-          ctimeMs: f[o + 6] as number,
-          ino: f[o + 7] as number,
-        };
+        const id = identityAt(f, o);
         const hash = id.size === 0 ? EMPTY_SHA256 : this.cache?.lookup(path, id);
         if (hash !== undefined) {
           const mtimeMs = Math.floor(id.mtimeMs);
@@ -409,24 +404,4 @@ export class ScanSession {
       this.emitter.out.set(path, { path, type: 'dir', mode, uid, gid, size: 0, mtimeMs: 0 });
     }
   }
-}
-
-function typeOfKind(kind: DirentKind): EntryType | undefined {
-  return kind === DirentKind.File
-    ? 'file'
-    : kind === DirentKind.Dir
-      ? 'dir'
-      : kind === DirentKind.Symlink
-        ? 'symlink'
-        : undefined;
-}
-
-function typeOfStatKind(kind: StatKind): EntryType | undefined {
-  return kind === StatKind.File
-    ? 'file'
-    : kind === StatKind.Dir
-      ? 'dir'
-      : kind === StatKind.Symlink
-        ? 'symlink'
-        : undefined;
 }

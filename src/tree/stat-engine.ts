@@ -2,7 +2,7 @@
 // start-up cost; /etc scans in milliseconds), in a worker pool once the tree turns out big.
 import { hashFile, hashFileSync, type HashOutcome } from './hash-file.js';
 import { listDirectory } from './list-directory.js';
-import { lstatJob, type LstatJob } from './lstat-paths.js';
+import { lstatJob, type LstatJob } from './lstat-job.js';
 import type { LstatBatch } from './raw-stat.js';
 import { defaultPoolSize, type PooledListing, StatPool } from './stat-pool.js';
 import { childPath } from './tree-paths.js';

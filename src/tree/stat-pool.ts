@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { HashOutcome } from './hash-file.js';
-import type { LstatJob } from './lstat-paths.js';
+import type { LstatJob } from './lstat-job.js';
 import type { LstatBatch } from './raw-stat.js';
 import { joinNames, splitNames, type StatJobMessage, type StatReplyMessage } from './stat-protocol.js';
 

@@ -2,7 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { hashFileSync } from './hash-file.js';
 import { listDirectory } from './list-directory.js';
-import { lstatJob } from './lstat-paths.js';
+import { lstatJob } from './lstat-job.js';
 import type { LstatBatch } from './raw-stat.js';
 import { relPathsOf, splitNames, type StatJobMessage, type StatReplyMessage } from './stat-protocol.js';
 
