@@ -99,8 +99,13 @@ test('hostile names are kept verbatim', async () => {
   ];
   mkdirSync(join(root, 'dir with\nnewline'));
   for (const name of names) writeFileSync(join(root, 'dir with\nnewline', name), name);
+  // '$(touch /tmp/x)' as a path: directory '$(touch ', directory 'tmp', file 'x)'.
+  mkdirSync(join(root, '$(touch /tmp'), { recursive: true });
+  writeFileSync(join(root, '$(touch /tmp/x)'), 'x');
   const { snapshot, warnings } = await scanTree(root, permitAll);
   assert.deepEqual(warnings, []);
+  assert.equal(snapshot.get('$(touch /tmp/x)')?.hash, sha256('x'));
+  assert.equal(snapshot.get('$(touch ')?.type, 'dir');
   for (const name of names) {
     const entry = snapshot.get(`dir with\nnewline/${name}`);
     assert.ok(entry, `missing ${JSON.stringify(name)}`);
