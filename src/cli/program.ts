@@ -79,8 +79,8 @@ export function buildProgram(handlers: CliHandlers, out: { stdout: (s: string) =
   const program = new Command('clsync-hpc');
   program
     .description(
-      'Keep an /etc-style tree identical on many nodes: a rules-filtered watcher that batches changes and\n' +
-        'fans them out through pdcp/pdsh or a native ssh2 copier, with per-host tracking and retry.\n' +
+      'Keep an /etc-style tree identical on many nodes: a rules-filtered watcher that batches changes and ' +
+        'fans them out through pdcp/pdsh or a native ssh2 copier, with per-host tracking and retry. ' +
         'Without --once it runs as a daemon: full sync, then live updates.',
     )
     .version(version, '--version')
