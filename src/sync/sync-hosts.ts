@@ -62,8 +62,9 @@ export async function syncHosts(deps: SyncHostsDeps, hosts: readonly string[], w
 }
 
 async function pushPlan(deps: SyncHostsDeps, plan: HostPlan): Promise<HostReport[]> {
-  const { batch, dropped } = await stageBatch(deps.watchDir, plan.changes, deps.stageRoot, deps.destDir);
+  const { batch, dropped, warnings } = await stageBatch(deps.watchDir, plan.changes, deps.stageRoot, deps.destDir);
   try {
+    for (const warning of warnings) deps.log(`warning: ${warning}`);
     if (dropped.length > 0) deps.log(`${dropped.length} path(s) vanished before staging; the next scan sees them`);
     if (batch.changes.length === 0) {
       return plan.hosts.map((host) => ({ host, status: 'unchanged', attempts: 0, sent: 0, deleted: 0 }));
