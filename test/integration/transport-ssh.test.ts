@@ -15,10 +15,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import ssh2 from 'ssh2';
 import { createSshTransport, type SshTransportOptions } from '../../src/transport/ssh/ssh-transport.js';
 import type { Batch, Change, ConnectionSettings, EntryType, HostResult, TreeEntry } from '../../src/types.js';
 import { labUnavailableReason, startLab, type Lab } from '../helpers/lab.js';
+import { generateKeyPair } from '../helpers/ssh-keys.js';
 
 const SLOT = 20;
 const skip = labUnavailableReason();
@@ -467,7 +467,7 @@ describe('ssh transport (lab)', { skip, timeout: 600_000 }, () => {
     });
 
     it('a changed host key → hostkey, even with acceptNewHostKeys', async () => {
-      const other = ssh2.utils.generateKeyPairSync('ed25519').public.split(' ');
+      const other = generateKeyPair('ed25519').public.split(' ');
       const k = labKey(node());
       const kh = join(work, 'wrong_known_hosts');
       writeFileSync(kh, `${k.names} ${other[0]} ${other[1]}\n`);
@@ -486,7 +486,7 @@ describe('ssh transport (lab)', { skip, timeout: 600_000 }, () => {
       const cfg = join(work, 'ssh_config_no_identity');
       writeFileSync(cfg, readFileSync(lab.sshConfig, 'utf8').replace(/^\s*IdentityFile .*$/m, ''));
       const key = join(work, 'other_id');
-      writeFileSync(key, ssh2.utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+      writeFileSync(key, generateKeyPair('ed25519').private, { mode: 0o600 });
       const t = transport({ sshConfigFile: cfg, identityFiles: [key] });
       try {
         const [r] = await t.push(builder().write('x', 'x').build(), [node()], { fanout: 1 });

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import ssh2 from 'ssh2';
+import { generateKeyPair } from '../../../test/helpers/ssh-keys.js';
 import {
   checkHostKey,
   formatKnownHostsLine,
@@ -18,8 +18,8 @@ import {
 function newKey(type: 'ed25519' | 'ecdsa' = 'ed25519'): { blob: Buffer; text: string } {
   const pair =
     type === 'ecdsa'
-      ? ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 })
-      : ssh2.utils.generateKeyPairSync('ed25519');
+      ? generateKeyPair('ecdsa')
+      : generateKeyPair('ed25519');
   const [kt, b64] = pair.public.split(' ');
   return { blob: Buffer.from(b64 ?? '', 'base64'), text: `${kt} ${b64}` };
 }
