@@ -121,6 +121,29 @@ describe('clsync-hpc CLI', () => {
     assert.ok((JSON.parse(again.stdout) as { hosts: { status: string }[] }).hosts.every((h) => h.status === 'unchanged'));
   });
 
+  test('dry run of the example accounts rules on the demo tree: exactly the account files', () => {
+    const repo = resolve(here, here.includes(`${join('dist', 'src')}`) ? '../../..' : '../..');
+    const run = cli([
+      '-W', join(repo, 'test/fixtures/demo-etc'), '-R', join(repo, 'rules/hpc-accounts.rules'), '-w', 'node[01-04]',
+      '--transport', 'local', '--local-root', root, '--state-dir', join(work, 'demo-state'), '--dry-run', '--report', '-',
+    ]);
+    assert.equal(run.status, 0, run.stderr);
+    const plan = JSON.parse(run.stdout) as { changes: { path: string; op: string }[]; hosts: { status: string }[] };
+    assert.deepEqual(plan.changes.map((c) => `${c.op} ${c.path}`).sort(), ['write group', 'write gshadow', 'write passwd', 'write shadow']);
+    assert.equal(plan.hosts.length, 4);
+    assert.ok(plan.hosts.every((h) => h.status === 'planned'));
+    assert.match(run.stderr, /node\[01-04\] \(4 hosts, never synced\): 4 changes/);
+  });
+
+  test('daemon with --exit-on-no-events: initial sync, then exits when quiet (local transport)', async () => {
+    const rules = join(work, 'ok.rules');
+    const args = base().filter((a) => a !== '--once');
+    const run = cli([...args, '-R', rules, '-l', 'live', '--exit-on-no-events', '--delay-collect', '0']);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /watching/);
+    for (const host of ['n1', 'n2', 'n3']) assert.ok(existsSync(join(root, host, 'srv/etc/ssh/sshd_config')));
+  });
+
   test('rules check names the deciding rule', async () => {
     const rules = join(work, 'ok.rules');
     const run = cli(['rules', 'check', '-R', rules, '-W', src, 'passwd', 'motd', 'ssh']);
