@@ -1,13 +1,12 @@
 // Transport registry: a name → a factory (cf. ClusterShell WORKER_CLASS, pdsh modules). `auto`
 // prefers pdcp when pdcp and pdsh are installed here, with ssh as the per-host fallback for nodes
 // that lack pdcp; without pdcp it is ssh alone.
+// Transports are imported on demand: loading execa (pdcp, local) costs ~90 ms and ssh2 ~35 ms of
+// start-up, which a cron run with the other transport should not pay.
 import type { SyncConfig } from '../config/sync-config.js';
 import { TransportError } from '../errors.js';
 import type { Transports } from '../sync/sync-hosts.js';
-import type { ConnectionSettings } from '../types.js';
-import { createLocalTransport } from './local/local-transport.js';
-import { checkPdcpAvailable, createPdcpTransport } from './pdcp/pdcp-transport.js';
-import { createSshTransport } from './ssh/ssh-transport.js';
+import type { ConnectionSettings, Transport } from '../types.js';
 
 export function connectionSettings(config: SyncConfig): ConnectionSettings {
   return {
@@ -24,22 +23,28 @@ export function connectionSettings(config: SyncConfig): ConnectionSettings {
 /** Throws TransportError (exit 2, nothing sent) when the chosen transport cannot run here. */
 export async function createTransports(config: SyncConfig, keepConnections: boolean): Promise<Transports> {
   const settings = connectionSettings(config);
-  const ssh = () => createSshTransport(settings, { keepConnections });
+  const ssh = async (): Promise<Transport> =>
+    (await import('./ssh/ssh-transport.js')).createSshTransport(settings, { keepConnections });
+  const pdcp = async (): Promise<Transport | string> => {
+    const { checkPdcpAvailable, createPdcpTransport } = await import('./pdcp/pdcp-transport.js');
+    return (await checkPdcpAvailable()) ?? createPdcpTransport(settings, { remoteTmp: config.remoteTmp });
+  };
   switch (config.transport) {
-    case 'local':
+    case 'local': {
       if (config.localRoot === undefined) throw new TransportError('--transport local needs --local-root');
+      const { createLocalTransport } = await import('./local/local-transport.js');
       return { primary: createLocalTransport({ root: config.localRoot }) };
+    }
     case 'ssh':
-      return { primary: ssh() };
+      return { primary: await ssh() };
     case 'pdcp': {
-      const missing = await checkPdcpAvailable();
-      if (missing !== undefined) throw new TransportError(`--transport pdcp: ${missing} (or use --transport ssh)`);
-      return { primary: createPdcpTransport(settings, { remoteTmp: config.remoteTmp }) };
+      const primary = await pdcp();
+      if (typeof primary === 'string') throw new TransportError(`--transport pdcp: ${primary} (or use --transport ssh)`);
+      return { primary };
     }
     case 'auto': {
-      const missing = await checkPdcpAvailable();
-      if (missing !== undefined) return { primary: ssh() };
-      return { primary: createPdcpTransport(settings, { remoteTmp: config.remoteTmp }), fallback: ssh() };
+      const primary = await pdcp();
+      return typeof primary === 'string' ? { primary: await ssh() } : { primary, fallback: await ssh() };
     }
   }
 }
