@@ -38,12 +38,13 @@ fi
 
 # ---- the candidates: the CLI as built in dist/ (npm run bench builds first)
 export LAB_NS_PREFIX=b LAB_DIR=/tmp/clsync-bench-lab LAB_SUBNET=10.231.98 LAB_ETC_HOSTS=0
-# the CLI runs from a private copy of dist/ for the whole run: other people rebuilding dist/ during a
-# 30-minute run must neither break a measurement (tsc rewrites files in place) nor change the code
-# under test halfway. Under bench/results/ (gitignored) so that node_modules is still found above it.
-SNAP=$REPO/bench/results/.dist-$$
+# The CLI runs from a private copy of dist/ for the whole run: other people rebuilding dist/ (or
+# rewriting files across the repository) during a long run must neither break a measurement nor
+# change the code under test halfway. Outside the repository, with package.json (version.ts reads
+# it) and a node_modules symlink, so that node resolves the dependencies as from dist/.
+SNAP=$(mktemp -d /tmp/clsync-bench-dist.XXXXXX)
 trap 'rm -rf "$SNAP"' EXIT
-CLI="node $SNAP/src/cli/main.js"
+CLI="node $SNAP/dist/src/cli/main.js"
 SSHCFG=$LAB_DIR/ssh_config                        # written by lab.sh up, before any template runs
 [ -n "${CANDIDATES+x}" ] || CANDIDATES="clsync-hpc-ssh clsync-hpc-pdcp clsync-hpc-ssh-nochange clsync-hpc-scan"
 export CANDIDATES
@@ -51,9 +52,29 @@ if [ -n "$CANDIDATES" ]; then
   for f in dist/src/cli/main.js dist/bench/scan-walk.js; do
     [ -f "$REPO/$f" ] || die "$f is missing: run 'npm run build' (npm run bench does), or CANDIDATES= for the anchors alone"
   done
-  mkdir -p "$SNAP/bench"
-  cp -a "$REPO/dist/src" "$SNAP/"
-  cp -a "$REPO/dist/bench/scan-walk.js" "$SNAP/bench/"
+  mkdir -p "$SNAP/dist/bench"
+  cp -a "$REPO/dist/src" "$SNAP/dist/"
+  cp -a "$REPO/dist/bench/scan-walk.js" "$SNAP/dist/bench/"
+  cp "$REPO/package.json" "$SNAP/"
+  ln -s "$REPO/node_modules" "$SNAP/node_modules"
+  # a copy taken while someone's tsc is emitting can be inconsistent: every relative import (and
+  # worker URL) of the copy must name a file of the copy (tests and .ts URLs, for tsx runs, aside)
+  broken=$(node --input-type=module - "$SNAP/dist" <<'EOF_NODE'
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join, dirname, resolve } from 'node:path';
+const bad = [];
+const walk = (d) => { for (const e of readdirSync(d, { withFileTypes: true })) {
+  const p = join(d, e.name);
+  if (e.isDirectory()) walk(p);
+  else if (p.endsWith('.js') && !p.endsWith('.test.js')) for (const m of readFileSync(p, 'utf8').matchAll(/(?:from|import\(|new URL\()\s*['"](\.{1,2}\/[^'"]+)['"]/g))
+    if (!m[1].endsWith('.ts') && !existsSync(resolve(dirname(p), m[1]))) bad.push(`${p.slice(process.argv[2].length + 1)} imports ${m[1]}`);
+} };
+walk(process.argv[2]);
+console.log(bad.join('\n'));
+EOF_NODE
+)
+  [ -z "$broken" ] || die "dist/ is inconsistent (a build in progress, or a stale file?); rebuild and retry:
+$broken"
   out=$($CLI --version 2>&1) || die "the clsync-hpc CLI does not start ($CLI --version):
 $out
 (CANDIDATES= measures the anchors alone)"
@@ -77,12 +98,15 @@ CANDIDATE_WATCH_clsync_hpc_ssh="$CLI $common --transport ssh --delay-collect 0 -
 CANDIDATE_WATCH_clsync_hpc_pdcp="$CLI $common --transport pdcp --delay-collect 0 --state-dir {run_dir}/state"
 CANDIDATE_RESIDENT_clsync_hpc_ssh=2     # node + its python inotify helper
 CANDIDATE_RESIDENT_clsync_hpc_pdcp=2
-CANDIDATE_WALK_clsync_hpc_scan="node $SNAP/bench/scan-walk.js {tree}"
+CANDIDATE_WALK_clsync_hpc_scan="node $SNAP/dist/bench/scan-walk.js {tree}"
 CANDIDATE_LABEL_clsync_hpc_scan="clsync-hpc scanTree"
 
 # ---- run
 [ $# -gt 0 ] || set -- 8 32
 SCENARIOS=${SCENARIOS:-oneshot watch walk memory}
+for s in $SCENARIOS; do
+  case $s in oneshot|watch|walk|memory) ;; *) die "unknown scenario '$s' in SCENARIOS (oneshot watch walk memory)" ;; esac
+done
 BURSTS=${BURSTS:-${BURST:-1 3}}
 unset BURST
 export OUT=${OUT:-$REPO/bench/results/$(date +%Y-%m-%d_%H%M%S)} ANCHORS_REPORT=0

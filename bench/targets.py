@@ -21,6 +21,12 @@ ap.add_argument('--walk', default='clsync-hpc scanTree', help='walk row (hyperfi
 a = ap.parse_args()
 d = a.dir
 rows = []
+failed = {}   # (step, command name) -> what happened (anchors.sh hf_each)
+if os.path.exists(d + '/failures.tsv'):
+    for l in open(d + '/failures.tsv'):
+        f = l.rstrip('\n').split('\t')
+        if len(f) >= 3:
+            failed[(f[0], f[1])] = f[2]
 
 
 def verdict(ok):
@@ -47,6 +53,10 @@ for f in sorted(glob.glob(d + '/oneshot-n*.json'), key=okey):
     pl = f.split('-')[-1][:-5]
     res = hf(f)
     what = 'one-shot ssh, N=%d, %s: <= %.1fx pdcp' % (n, names.get(pl, pl), limit.get(pl, 1.0))
+    step = os.path.basename(f)[:-5]
+    if (step, a.ssh) in failed:
+        rows.append((what, 'FAILED: ' + failed[(step, a.ssh)], verdict(False)))
+        continue
     if 'pdcp' not in res or a.ssh not in res:
         rows.append((what, 'not measured', '-'))
         continue
@@ -76,7 +86,9 @@ for burst, suffix in ((1, ''), (3, '-burst3')):
 res = hf(d + '/walk.json')
 find = next((r for k, r in res.items() if k.startswith('find -printf')), None)
 what = 'initial scan of the walk tree: <= find -printf'
-if find is None or a.walk not in res:
+if ('walk', a.walk) in failed:
+    rows.append((what, 'FAILED: ' + failed[('walk', a.walk)], verdict(False)))
+elif find is None or a.walk not in res:
     rows.append((what, 'not measured', '-'))
 else:
     x = res[a.walk]['median'] / find['median']

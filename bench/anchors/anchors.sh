@@ -37,7 +37,8 @@
 #   Single-candidate form (the shared harness's): CANDIDATE_NAME=candidate CANDIDATE_ONESHOT=...
 #   CANDIDATE_WATCH=... CANDIDATE_WALK=... CANDIDATE_RESIDENT=1 (used when CANDIDATES is unset,
 #   or as the fallback for the candidate named $CANDIDATE_NAME).
-# Output: $OUT/{meta.txt,loadavg.tsv,*.json,verify.tsv,walk*.tsv,report.md}; report.md on stdout.
+# Output: $OUT/{meta.txt,loadavg.tsv,*.json,verify.tsv,walk*.tsv,failures.tsv,*.fail.log,report.md};
+# report.md on stdout. Each command gets its own hyperfine run, so a failing one loses only its row.
 set -Eeuo pipefail
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C  # no pyenv shims
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -91,6 +92,29 @@ cand_resident() { local v; v=CANDIDATE_RESIDENT_$(cand_key "$1"); [ -n "${!v:-}"
 cands_for() { # KIND -> names of the candidates that have a template for it
   local c; for c in $CANDIDATES; do [ -z "$(cand_var "$1" "$c")" ] || echo "$c"; done; }
 run_dir() { local d=$W/run/$1; rm -rf "$d"; mkdir -p "$d"; echo "$d"; }
+# hf_each STEP RUNS -n NAME CMD [-n NAME CMD...]: one hyperfine per command (a failing command must
+# not drop the rows after it), results merged into $OUT/STEP.json in the given order. A command
+# that fails is run once more with its output kept in $OUT/STEP.<name>.fail.log, and noted in
+# $OUT/failures.tsv (the report shows it in place of the missing figure).
+hf_each() {
+  local step=$1 runs=$2 i=0 name cmd rc parts=(); shift 2
+  while [ $# -ge 3 ]; do
+    name=$2; cmd=$3; shift 3; i=$((i + 1))
+    if hyperfine --style basic --runs "$runs" --warmup 1 --export-json "$W/hf-$i.json" -n "$name" "$cmd" >&2; then
+      parts+=("$W/hf-$i.json")
+    else
+      local flog; flog=$OUT/$step.$(cand_key "$name").fail.log
+      rc=0; sh -c "$cmd" >"$flog" 2>&1 </dev/null || rc=$?
+      printf '%s	%s	%s
+' "$step" "$name" "failed under hyperfine; run again: exit $rc, output in ${flog##*/}" >>"$OUT/failures.tsv"
+      log "WARNING: $step: '$name' failed (run again: exit $rc; ${flog##*/})"
+    fi
+  done
+  "$PY" -c 'import json, sys
+res = [r for f in sys.argv[2:] for r in json.load(open(f))["results"]]
+json.dump({"results": res}, open(sys.argv[1], "w"), indent=1)' "$OUT/$step.json" "${parts[@]}"
+  rm -f "$W"/hf-*.json
+}
 
 for c in $CANDIDATES; do
   case $c in *[!A-Za-z0-9._-]*) die "candidate name '$c': use [A-Za-z0-9._-] only (labels: CANDIDATE_LABEL_<KEY>)" ;; esac
@@ -141,8 +165,7 @@ oneshot() {
         dest_dir "/srv/bench/$c/$p" run_dir "$(run_dir "oneshot-n$n-$p-$c")")"
     done
     load "oneshot n$n $p start"
-    hyperfine --style basic --runs "$RUNS" --warmup 1 --export-json "$OUT/oneshot-n$n-$p.json" "$@" >&2 \
-      || log "WARNING: hyperfine failed for n=$n $p"
+    hf_each "oneshot-n$n-$p" "$RUNS" "$@"
     load "oneshot n$n $p end"
     # every node's copy must equal the source (admin-side overlay upper dir, no ssh)
     for t in "${tools[@]}"; do
@@ -221,7 +244,7 @@ walk() {
     set -- "$@" -n "$(cand_label "$c")" "$(fill "$(cand_var WALK "$c")" tree "$tree" run_dir "$(run_dir "walk-$c")") >/dev/null"
   done
   load "walk start"
-  hyperfine --style basic --runs 3 --warmup 1 --export-json "$OUT/walk.json" "$@" >&2 || log "WARNING: walk hyperfine failed"
+  hf_each walk 3 "$@"
   load "walk end"
   node "$LIB/walk.js" "$tree" sync >"$OUT/walk-node-check.txt"   # entries counted by node
   for c in "${cands[@]}"; do   # what the candidate printed (its own entry count), once

@@ -17,6 +17,14 @@ def nkey(path):
     return int(m.group(1)) if m else 0
 
 
+# failures.tsv (anchors.sh hf_each): step <TAB> command name <TAB> what happened
+failed = {}
+if os.path.exists(d + '/failures.tsv'):
+    for l in open(d + '/failures.tsv'):
+        f = l.rstrip('\n').split('\t')
+        if len(f) >= 3:
+            failed[(f[0], f[1])] = f[2]
+
 P('# clsync-hpc anchors: %s\n' % os.path.basename(os.path.normpath(d)))
 if os.path.exists(d + '/meta.txt'):
     P('```\n' + open(d + '/meta.txt').read().rstrip() + '\n```\n')
@@ -26,9 +34,10 @@ files = sorted(glob.glob(d + '/oneshot-n*.json'), key=lambda p: (nkey(p), ['f4k'
 if files:
     tools = []
     for f in files:
-        for r in hf(f):
-            if r['command'] not in tools:
-                tools.append(r['command'])
+        step = os.path.basename(f)[:-5]
+        for name in [r['command'] for r in hf(f)] + [k[1] for k in failed if k[0] == step]:
+            if name not in tools:
+                tools.append(name)
     P('## a. One-shot push to all N nodes (hyperfine median s, min-max; xN = ratio to pdcp)\n')
     P('| N | payload | ' + ' | '.join(tools) + ' |')
     P('|---|---|' + '---|' * len(tools))
@@ -41,13 +50,16 @@ if files:
         for t in tools:
             r = res.get(t)
             if not r:
-                cells.append('-')
+                cells.append('**FAILED**' if (os.path.basename(f)[:-5], t) in failed else '-')
                 continue
             c = '%.2f (%.2f-%.2f)' % (r['median'], r['min'], r['max'])
             if base and t != tools[0]:
                 c += ' x%.2f' % (r['median'] / base)
             cells.append(c)
         P('| %d | %s | %s |' % (n, names.get(pl, pl), ' | '.join(cells)))
+    fails = ['* %s, %s: %s' % (step, name, what) for (step, name), what in sorted(failed.items()) if step.startswith('oneshot-')]
+    if fails:
+        P('\nFailed commands (no figure):\n\n' + '\n'.join(fails))
     if os.path.exists(d + '/verify.tsv'):
         bad = [l.strip() for l in open(d + '/verify.tsv') if not re.search(r'\t(\d+)/\1 identical', l)]
         P('\nCopies checked with diff -r on every node: %s\n' % ('all identical' if not bad else 'MISMATCHES: ' + '; '.join(bad)))
@@ -85,6 +97,9 @@ if os.path.exists(d + '/walk.json'):
     P('|---|---|---|---|---|')
     res = hf(d + '/walk.json')
     base = res[0]['median']
+    for (step, name), what in sorted(failed.items()):
+        if step == 'walk':
+            P('| `%s` | **FAILED** | %s | | |' % (name, what))
     for r in res:
         P('| `%s` | %.3f | %.3f-%.3f | %s | %.2f |' % (r['command'], r['median'], r['min'], r['max'],
                                                    format(int(ents / r['median']), ','), r['median'] / base))
