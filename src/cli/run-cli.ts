@@ -2,7 +2,6 @@
 // whole command line is testable in-process as well as through the real binary.
 import { exitForError } from './exit-status.js';
 import { buildProgram } from './program.js';
-import { runRulesCheck } from './rules-check.js';
 import { runSync } from '../sync/run-sync.js';
 
 export interface CliStreams {
@@ -15,7 +14,7 @@ export async function runCli(argv: readonly string[], streams: CliStreams): Prom
   const program = buildProgram(
     {
       sync: (config) => runSync(config, streams),
-      rulesCheck: (args) => runRulesCheck(args, streams),
+      rulesCheck: async (args) => (await import('./rules-check.js')).runRulesCheck(args, streams),
     },
     streams,
   );
