@@ -6,6 +6,7 @@
 // 130/143 when stopped by SIGINT/SIGTERM before finishing.
 import { CommanderError } from 'commander';
 import { ClsyncError, LedgerError, TransportError, UsageError } from '../errors.js';
+import { WatchError } from '../watch/watch-error.js';
 
 export const EXIT_OK = 0;
 export const EXIT_HOSTS_FAILED = 1;
@@ -25,7 +26,8 @@ export function exitForError(error: unknown, verbose: boolean): ExitDecision {
     if (error.code === 'commander.help') return { status: EXIT_OK };
     return { status: EXIT_USAGE };
   }
-  if (error instanceof UsageError || error instanceof TransportError) {
+  // a transport or watcher that cannot start here fails before any node is contacted
+  if (error instanceof UsageError || error instanceof TransportError || error instanceof WatchError) {
     return { status: EXIT_USAGE, message: error.message };
   }
   if (error instanceof LedgerError) return { status: EXIT_INTERNAL, message: `state: ${error.message}` };
