@@ -74,3 +74,19 @@ test('a node without pdcp falls back to the other transport at once', async () =
   assert.equal(out.get('n2')?.transport, 'ssh');
   assert.equal(out.get('n1')?.transport, 'pdcp');
 });
+
+test('a node whose sshd cannot do SFTP falls back from ssh to pdcp (daemon auto mode)', async () => {
+  const ssh = scripted('ssh', { n1: [{ class: 'other', code: 'sftp-unsupported', message: 'subsystem request failed' }] });
+  const pdcp = scripted('pdcp', {});
+  const out = await pushWithRetry(batch, ['n1', 'n2'], {
+    ...deps,
+    primary: ssh.transport,
+    fallback: pdcp.transport,
+    retries: 3,
+    sleep: async () => {},
+  });
+  assert.deepEqual(ssh.calls, [['n1', 'n2']]);
+  assert.deepEqual(pdcp.calls, [['n1']]);
+  assert.equal(out.get('n1')?.transport, 'pdcp');
+  assert.equal(out.get('n1')?.ok, true);
+});

@@ -11,7 +11,10 @@ export interface HostOutcome extends HostResult {
 
 export interface PushWithRetryDeps {
   readonly primary: Transport;
-  /** Used for hosts whose node has no pdcp (code 'remote-pdcp-missing'); auto mode only. */
+  /**
+   * Auto mode only: serves hosts the primary cannot serve at all, whatever we retry (a node
+   * without pdcp, an sshd without the SFTP subsystem or its extensions).
+   */
   readonly fallback?: Transport;
   /** Retries after the first attempt. */
   readonly retries: number;
@@ -22,6 +25,8 @@ export interface PushWithRetryDeps {
   /** Progress and retry notes for humans. */
   readonly log?: (message: string) => void;
 }
+
+const FALLBACK_CODES: ReadonlySet<string> = new Set(['remote-pdcp-missing', 'sftp-unsupported']);
 
 export async function pushWithRetry(
   batch: Batch,
@@ -51,11 +56,11 @@ export async function pushWithRetry(
       record(result, deps.primary);
       const error = result.error;
       if (result.ok || error === undefined) continue;
-      if (error.code === 'remote-pdcp-missing' && deps.fallback !== undefined) toFallback.push(result.host);
+      if (error.code !== undefined && FALLBACK_CODES.has(error.code) && deps.fallback !== undefined) toFallback.push(result.host);
       else if (round < deps.retries && isRetryable(error.class, error.code)) toRetry.push(result.host);
     }
     if (toFallback.length > 0 && deps.fallback !== undefined) {
-      deps.log?.(`${toFallback.length} host(s) have no pdcp: falling back to ${deps.fallback.name}`);
+      deps.log?.(`${toFallback.length} host(s) cannot use ${deps.primary.name}: falling back to ${deps.fallback.name}`);
       for (const result of await deps.fallback.push(batch, toFallback, deps.pushOptions)) {
         record(result, deps.fallback);
       }

@@ -1,6 +1,9 @@
-// Transport registry: a name → a factory (cf. ClusterShell WORKER_CLASS, pdsh modules). `auto`
-// prefers pdcp when pdcp and pdsh are installed here, with ssh as the per-host fallback for nodes
-// that lack pdcp; without pdcp it is ssh alone.
+// Transport registry: a name → a factory (cf. ClusterShell WORKER_CLASS, pdsh modules).
+// `auto`, one-shot: pdcp when pdcp and pdsh are installed here, with ssh as the per-host fallback
+// for nodes that lack pdcp; without pdcp, ssh alone.
+// `auto`, daemon: ssh with kept connections first (measured: 16–32 ms change-to-delivered at 8–32
+// nodes against 0.5–1.4 s for two pdcp/pdsh rounds per batch), pdcp as the per-host fallback for
+// nodes whose sshd has no usable SFTP subsystem.
 // Transports are imported on demand: loading execa (pdcp, local) costs ~90 ms and ssh2 ~35 ms of
 // start-up, which a cron run with the other transport should not pay.
 import type { SyncConfig } from '../config/sync-config.js';
@@ -43,8 +46,9 @@ export async function createTransports(config: SyncConfig, keepConnections: bool
       return { primary };
     }
     case 'auto': {
-      const primary = await pdcp();
-      return typeof primary === 'string' ? { primary: await ssh() } : { primary, fallback: await ssh() };
+      const viaPdcp = await pdcp();
+      if (typeof viaPdcp === 'string') return { primary: await ssh() };
+      return keepConnections ? { primary: await ssh(), fallback: viaPdcp } : { primary: viaPdcp, fallback: await ssh() };
     }
   }
 }
