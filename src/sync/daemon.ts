@@ -3,6 +3,7 @@
 // touched paths are rescanned (events are hints, the tree and the ledger are the truth) and the
 // result is pushed to every healthy host. A failed host leaves the stream and is retried alone with
 // backoff; when it answers it gets exactly what it missed (the ledger's diff), in one batch.
+import { setMaxListeners } from 'node:events';
 import { DAEMON_RETRY } from '../fanout/retry-policy.js';
 import { foldHostlist } from '../hosts/fold-hostlist.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -50,6 +51,8 @@ export class Daemon {
 
   constructor(private readonly deps: DaemonDeps) {
     const c = deps.config;
+    // every host in flight listens for the stop signal: up to --fanout listeners, by design
+    setMaxListeners(0, this.abort.signal);
     this.batcher = new Batcher({
       collectMs: c.delayCollectMs,
       collectBigMs: c.delayCollectBigfileMs,
