@@ -44,16 +44,16 @@ export LAB_NS_PREFIX=b LAB_DIR=/tmp/clsync-bench-lab LAB_SUBNET=10.231.98 LAB_ET
 # it) and a node_modules symlink, so that node resolves the dependencies as from dist/.
 SNAP=$(mktemp -d /tmp/clsync-bench-dist.XXXXXX)
 trap 'rm -rf "$SNAP"' EXIT
-CLI="node $SNAP/dist/src/cli/main.js"
+CLI="node $SNAP/dist/src/cli/launch.cjs"   # the installed binary: bundle + code cache
 SSHCFG=$LAB_DIR/ssh_config                        # written by lab.sh up, before any template runs
 [ -n "${CANDIDATES+x}" ] || CANDIDATES="clsync-hpc-ssh clsync-hpc-pdcp clsync-hpc-ssh-nochange clsync-hpc-scan"
 export CANDIDATES
 if [ -n "$CANDIDATES" ]; then
-  for f in dist/src/cli/main.js dist/bench/scan-walk.js; do
+  for f in dist/src/cli/launch.cjs dist/bundle/clsync-hpc.js dist/bench/scan-walk.js; do
     [ -f "$REPO/$f" ] || die "$f is missing: run 'npm run build' (npm run bench does), or CANDIDATES= for the anchors alone"
   done
   mkdir -p "$SNAP/dist/bench"
-  cp -a "$REPO/dist/src" "$SNAP/dist/"
+  cp -a "$REPO/dist/src" "$REPO/dist/bundle" "$SNAP/dist/"
   cp -a "$REPO/dist/bench/scan-walk.js" "$SNAP/dist/bench/"
   cp "$REPO/package.json" "$SNAP/"
   ln -s "$REPO/node_modules" "$SNAP/node_modules"

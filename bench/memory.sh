@@ -19,14 +19,14 @@
 # destination inode + pages) and scales MEMORY_HOSTS down, with a note in the report, if needed.
 #
 # Environment: MEMORY_HOSTS=1000 MEMORY_PATHS=2000 MEMORY_DIRS=100 MEMORY_FILE_BYTES=0
-#   MEMORY_TIMEOUT=7200 (s for the initial sync) MEMORY_SETTLE=5 CLI="node <repo>/dist/src/cli/main.js"
+#   MEMORY_TIMEOUT=7200 (s for the initial sync) MEMORY_SETTLE=5 CLI="node <repo>/dist/src/cli/launch.cjs"
 set -Eeuo pipefail
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${1:?usage: memory.sh OUT_DIR}
 HOSTS=${MEMORY_HOSTS:-1000}; PATHS=${MEMORY_PATHS:-2000}; DIRS=${MEMORY_DIRS:-100}
 BYTES=${MEMORY_FILE_BYTES:-0}; TIMEOUT=${MEMORY_TIMEOUT:-7200}; SETTLE=${MEMORY_SETTLE:-5}
-CLI=${CLI:-node $REPO/dist/src/cli/main.js}
+CLI=${CLI:-node $REPO/dist/src/cli/launch.cjs}
 PY=/usr/bin/python3
 die() { echo "memory.sh: $*" >&2; exit 2; }
 log() { echo "memory.sh: $*" >&2; }

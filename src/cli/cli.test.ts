@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 
 const here = dirname(fileURLToPath(import.meta.url));
-// from dist/src/cli (built) the binary is beside this file; from src/cli (tsx) it is in dist
-const bin = here.includes(`${join('dist', 'src')}`) ? join(here, 'main.js') : resolve(here, '../../dist/src/cli/main.js');
+// The installed binary (the bundle launcher): from dist/src/cli (built) it is beside this file;
+// from src/cli (tsx) it is in dist
+const bin = here.includes(`${join('dist', 'src')}`) ? join(here, 'launch.cjs') : resolve(here, '../../dist/src/cli/launch.cjs');
 
 function cli(args: readonly string[]) {
   const run = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });

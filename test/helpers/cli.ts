@@ -1,4 +1,4 @@
-// Runs the real CLI binary (dist/src/cli/main.js) as a child process, as cron or an admin would.
+// Runs the real CLI binary (dist/src/cli/launch.cjs, as installed) as a child process, as cron or an admin would.
 import { spawn } from 'node:child_process';
 import { cliPath } from './lab.js';
 

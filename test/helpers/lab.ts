@@ -10,7 +10,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Repository root, from both test/helpers (ts) and dist/test/helpers (js). */
 export const repoRoot = resolve(here, here.includes(`${join('dist', 'test')}`) ? '../../..' : '../..');
 export const labScript = join(repoRoot, 'test', 'lab', 'lab.sh');
-export const cliPath = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+/** The installed binary: the launcher of the single-file bundle (package.json "bin"). */
+export const cliPath = join(repoRoot, 'dist', 'src', 'cli', 'launch.cjs');
 
 export type FaultMode = 'sshd' | 'freeze' | 'link' | 'drop' | 'ro' | 'full';
 
