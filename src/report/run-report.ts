@@ -1,5 +1,6 @@
 // The JSON report of a run (--report FILE|-): one schema for real runs and dry runs, so scripts
 // read one format. Pure: the CLI writes it.
+import { compareHostNames } from '../hosts/compare-host-names.js';
 import type { Change, HostReport, Op, RunReport } from '../types.js';
 
 export interface RunReportInput {
@@ -30,6 +31,8 @@ export function buildRunReport(input: RunReportInput): RunReport {
     startedAt: input.startedAt.toISOString(),
     durationMs: input.finishedAt.getTime() - input.startedAt.getTime(),
     changes,
-    hosts: [...input.hosts].sort((a, b) => a.host.localeCompare(b.host, 'en', { numeric: true })),
+    // the order of every other host listing (node2 < node10); localeCompare with options would
+    // build an ICU collator per comparison (~18 ms for 8 hosts in a cron run)
+    hosts: [...input.hosts].sort((a, b) => compareHostNames(a.host, b.host)),
   };
 }
