@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The installed clsync-hpc binary. It runs dist/bundle/clsync-hpc.js, the whole CLI in one
 // CommonJS file (scripts/bundle.mjs), compiled from the V8 code cache written next to it at build
-// time. A cron run pays ~40 ms less for resolving ~140 ES modules and ~100 ms less CPU for
-// compiling them (1 × 4 KiB to 8 nodes: bench/README.md); on a 2-core admin node that CPU is
-// shared with every ssh handshake. A cache that V8 rejects (Node upgraded since the build) is
-// rewritten after the run from what this run compiled, when the directory is writable.
+// time by warm-up runs. A cron run pays ~40 ms less for resolving ~140 ES modules and ~100 ms less
+// CPU for compiling them (bench/README.md); on a 2-core admin node that CPU is shared with every
+// ssh handshake. A missing cache, or one that V8 rejects (Node upgraded since the build), is
+// written after the run from what this run compiled, when the directory is writable.
+// CLSYNC_HPC_CODE_CACHE=write makes every run add what it compiled (the build's warm-up runs).
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { dirname, join } from 'node:path';
@@ -41,7 +42,8 @@ function run(): void {
     filename: bundle,
     ...(cachedData !== undefined && { cachedData }),
   });
-  if (cachedData === undefined || script.cachedDataRejected === true) {
+  const rewrite = process.env['CLSYNC_HPC_CODE_CACHE'] === 'write';
+  if (rewrite || cachedData === undefined || script.cachedDataRejected === true) {
     process.once('exit', () => rewriteCache(script));
   }
   const bundleModule = new Module(bundle);
