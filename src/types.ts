@@ -120,6 +120,11 @@ export interface Transport {
   readonly name: TransportName;
   /** Push `batch` to every host; resolves with exactly one result per host. */
   push(batch: Batch, hosts: readonly string[], options: PushOptions): Promise<HostResult[]>;
+  /**
+   * These hosts are about to get a push (optional): a transport that connects may start now, so
+   * that handshakes overlap the staging. Failures are not reported here but by the push.
+   */
+  prewarm?(hosts: readonly string[]): void;
   /** Release kept connections and temp files. */
   close(): Promise<void>;
 }

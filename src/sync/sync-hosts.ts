@@ -62,6 +62,8 @@ export async function syncHosts(deps: SyncHostsDeps, hosts: readonly string[], w
 }
 
 async function pushPlan(deps: SyncHostsDeps, plan: HostPlan): Promise<HostReport[]> {
+  // the first wave of hosts can be connecting while the content is staged
+  deps.transports.primary.prewarm?.(plan.hosts.slice(0, Math.max(1, deps.fanout)));
   const { batch, dropped, warnings } = await stageBatch(deps.watchDir, plan.changes, deps.stageRoot, deps.destDir);
   try {
     for (const warning of warnings) deps.log(`warning: ${warning}`);

@@ -1,6 +1,7 @@
 // Connections per host. One-shot runs open one per host per push and close it after; watch mode
 // keeps each host's connection between pushes (keepalive notices a dead one, an idle one closes
-// after idleCloseMs), so a steady stream of small changes costs no new handshakes.
+// after idleCloseMs), so a steady stream of small changes costs no new handshakes. One-shot runs
+// may start connecting before the push (prewarm), so that handshakes overlap the staging.
 import type { SshConnection } from './connect-ssh.js';
 
 export interface SshTransportStats {
@@ -23,6 +24,9 @@ interface Idle {
 export class ConnectionPool {
   private readonly idle = new Map<string, Idle>();
   private readonly live = new Set<SshConnection>();
+  /** Connection attempts started by prewarm() and not yet taken by acquire(). */
+  private readonly warming = new Map<string, Promise<SshConnection>>();
+  private readonly warmingStop = new AbortController();
   private counts = { connectAttempts: 0, connectsOpened: 0, connectionsReused: 0, connectionsClosed: 0 };
 
   constructor(
@@ -46,6 +50,25 @@ export class ConnectionPool {
       }
       idle.conn.close();
     }
+    const warm = this.warming.get(host);
+    if (warm === undefined) return { conn: await this.connect(host, signal), reused: false };
+    // the attempt prewarm() started is this one: its connection or its error, never a second try
+    this.warming.delete(host);
+    return { conn: await abandonOnAbort(warm, signal), reused: false };
+  }
+
+  /**
+   * One-shot runs: start connecting to `host` now, before the push asks for it (no-op when
+   * connections are kept: watch mode has them already, and an attempt nobody takes would go stale).
+   */
+  prewarm(host: string): void {
+    if (this.keep || this.idle.has(host) || this.warming.has(host) || this.warmingStop.signal.aborted) return;
+    const attempt = this.connect(host, this.warmingStop.signal);
+    attempt.catch(() => undefined); // reported by the acquire() that takes it over
+    this.warming.set(host, attempt);
+  }
+
+  private async connect(host: string, signal: AbortSignal | undefined): Promise<SshConnection> {
     this.counts.connectAttempts++;
     const conn = await this.openConnection(host, signal);
     this.counts.connectsOpened++;
@@ -59,7 +82,7 @@ export class ConnectionPool {
         this.idle.delete(host);
       }
     });
-    return { conn, reused: false };
+    return conn;
   }
 
   /** Done with `conn` for now: keep it (watch mode, healthy) or close it. */
@@ -82,6 +105,10 @@ export class ConnectionPool {
 
   /** Close everything and wait (bounded) until the sockets are gone. */
   async closeAll(): Promise<void> {
+    // attempts nobody took (their hosts had nothing left to send): stop them, close what connected
+    this.warmingStop.abort();
+    await Promise.all([...this.warming.values()].map((attempt) => attempt.catch(() => undefined)));
+    this.warming.clear();
     for (const { timer } of this.idle.values()) clearTimeout(timer);
     this.idle.clear();
     const closing = [...this.live].map(
@@ -94,4 +121,30 @@ export class ConnectionPool {
     );
     await Promise.all(closing);
   }
+}
+
+/**
+ * The push was stopped while a prewarmed attempt was still connecting: give up waiting (with the
+ * abort's reason; the push reports its own stop reason), and close the connection if it comes.
+ */
+function abandonOnAbort(attempt: Promise<SshConnection>, signal: AbortSignal | undefined): Promise<SshConnection> {
+  if (signal === undefined) return attempt;
+  return new Promise<SshConnection>((resolve, reject) => {
+    const onAbort = (): void => {
+      void attempt.then((conn) => conn.close(), () => undefined);
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    attempt.then(
+      (conn) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(conn);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err); // as it came: classifySshError reads ssh2's own errors
+      },
+    );
+  });
 }

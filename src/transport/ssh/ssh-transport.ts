@@ -173,11 +173,20 @@ export function createSshTransport(
     );
   }
 
+  const prepare = (): Promise<void> =>
+    (prepared ??= resolver.prepare().then((notes) => notes.forEach((n) => options.onNote?.(n))));
+
   return {
     name: 'ssh',
+    prewarm(hosts: readonly string[]): void {
+      // a broken config is the push's to report (it awaits the same promise)
+      prepare().then(
+        () => hosts.forEach((host) => pool.prewarm(host)),
+        () => undefined,
+      );
+    },
     async push(batch: Batch, hosts: readonly string[], pushOptions: PushOptions): Promise<HostResult[]> {
-      prepared ??= resolver.prepare().then((notes) => notes.forEach((n) => options.onNote?.(n)));
-      await prepared; // a broken ssh config or -i key stops the whole run (TransportError)
+      await prepare(); // a broken ssh config or -i key stops the whole run (TransportError)
       const content = new BatchContent(batch);
       const deps = changeDependencies(batch.changes.map((c) => c.path));
       const limit = pLimit(Math.max(1, pushOptions.fanout));
