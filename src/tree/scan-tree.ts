@@ -6,7 +6,7 @@ import type { PathMatcher } from '../rules/types.js';
 import type { Snapshot } from '../types.js';
 import { ScanSession } from './scan-session.js';
 import type { ScanOptions, ScanResult } from './scan-types.js';
-import { StatEngine } from './stat-engine.js';
+import { engineOptions, StatEngine } from './stat-engine.js';
 
 export async function scanTree(
   root: string,
@@ -16,7 +16,7 @@ export async function scanTree(
   const started = performance.now();
   const absRoot = resolve(root);
   checkRoot(root, absRoot);
-  const engine = new StatEngine(options.workers !== undefined ? { workers: options.workers } : {});
+  const engine = new StatEngine(absRoot, engineOptions(options));
   try {
     const session = new ScanSession(absRoot, matcher, engine, options.hashCache);
     session.walkRoot();
