@@ -34,7 +34,7 @@ export async function scanSubtrees(
       if (target === '') session.walkRoot();
       else rescanPath(session, probe, target);
     }
-    fresh = [...(await session.finish()).values()];
+    fresh = await session.finish();
   } finally {
     await engine.close();
   }
