@@ -93,7 +93,8 @@ export class FindLister {
       // find answers in the order it was asked; directories it skipped printed nothing.
       let at = next;
       while (at < requests.length && (requests[at] as Request).relDir !== found.dir) at++;
-      if (at === requests.length) throw new Error(`find listed ${JSON.stringify(found.dir)}, never asked for`);
+      if (at === requests.length)
+        throw new Error(`find listed ${JSON.stringify(found.dir)}, never asked for`);
       finish(at);
       const { paths, kinds, batch } = sortedDirectory(found);
       (requests[at] as Request).resolve({ paths, kinds, undecodable: found.undecodable, batch });

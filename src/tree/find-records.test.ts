@@ -5,7 +5,13 @@ import { DirentKind } from './list-directory.js';
 import { StatKind } from './raw-stat.js';
 
 const rec = (head: string, path: string | Buffer, target = ''): Buffer =>
-  Buffer.concat([Buffer.from(`${head} `), Buffer.from(path), Buffer.from([0]), Buffer.from(target), Buffer.from([0])]);
+  Buffer.concat([
+    Buffer.from(`${head} `),
+    Buffer.from(path),
+    Buffer.from([0]),
+    Buffer.from(target),
+    Buffer.from([0]),
+  ]);
 
 function parseAll(chunks: Buffer[]): FoundDirectory[] {
   const out: FoundDirectory[] = [];
@@ -32,7 +38,13 @@ test('records are grouped per directory, whatever the chunk boundaries', () => {
   ]);
   for (let cut = 1; cut < bytes.length; cut += 7) {
     const found = parseAll([bytes.subarray(0, cut), bytes.subarray(cut)]);
-    assert.deepEqual(found.map((d) => [d.dir, d.paths]), [['a', ['a/x', 'a/ln']], ['a/b', ['a/b/c', 'a/b/fifo']]]);
+    assert.deepEqual(
+      found.map((d) => [d.dir, d.paths]),
+      [
+        ['a', ['a/x', 'a/ln']],
+        ['a/b', ['a/b/c', 'a/b/fifo']],
+      ],
+    );
     const [a, b] = found as [FoundDirectory, FoundDirectory];
     assert.deepEqual(a.fields.slice(0, 8), [StatKind.File, 0o644, 1000, 100, 5, 10000, 20000, 7]);
     assert.equal(a.targets.get(1), 'x y');
@@ -54,7 +66,10 @@ test('names may hold newlines, spaces, quotes and $(…); non-UTF-8 names are co
   ]);
   assert.deepEqual(d?.paths, [odd, 'd/ln']);
   assert.equal(d?.undecodable, 1);
-  const badTarget = Buffer.concat([Buffer.from('f 644 0 0 0 1.0000000000 1.0000000000 3 d/l2\0'), Buffer.from([0xc3, 0])]);
+  const badTarget = Buffer.concat([
+    Buffer.from('f 644 0 0 0 1.0000000000 1.0000000000 3 d/l2\0'),
+    Buffer.from([0xc3, 0]),
+  ]);
   const [e] = parseAll([Buffer.from(badTarget.toString('latin1').replace('f 644', 'l 777'), 'latin1')]);
   assert.equal(e?.fields[0], StatKind.Failed);
   assert.match(e?.errors.get(0) ?? '', /not valid UTF-8/);

@@ -170,7 +170,10 @@ function pickStats(batch: LstatBatch, indices: readonly number[]): LstatBatch {
   const errors = new Map<number, string>();
   for (let i = 0; i < indices.length; i++) {
     const from = indices[i] as number;
-    fields.set(batch.fields.subarray(from * FIELDS_PER_STAT, (from + 1) * FIELDS_PER_STAT), i * FIELDS_PER_STAT);
+    fields.set(
+      batch.fields.subarray(from * FIELDS_PER_STAT, (from + 1) * FIELDS_PER_STAT),
+      i * FIELDS_PER_STAT,
+    );
     const target = batch.targets.get(from);
     if (target !== undefined) targets.set(i, target);
     const error = batch.errors.get(from);
