@@ -118,13 +118,7 @@ export class FindRecordParser {
     const dirEnd = slash < pathStart ? pathStart : slash;
     const dirLength = dirEnd - pathStart;
     const current = this.current;
-    if (
-      current !== undefined &&
-      dirLength === this.currentDir.length &&
-      buf.compare(this.currentDir, 0, dirLength, pathStart, dirEnd) === 0
-    ) {
-      return current;
-    }
+    if (current !== undefined && sameBytes(this.currentDir, buf, pathStart, dirLength)) return current;
     this.flush();
     this.currentDir = Buffer.from(buf.subarray(pathStart, dirEnd));
     const dir = buf.toString('utf8', pathStart, dirEnd);
@@ -140,6 +134,13 @@ export class FindRecordParser {
     this.current = found;
     return found;
   }
+}
+
+/** Directory prefixes are short: a JS loop beats a native Buffer.compare() call per record. */
+function sameBytes(a: Buffer, buf: Buffer, at: number, length: number): boolean {
+  if (a.length !== length) return false;
+  for (let k = length - 1; k >= 0; k--) if (a[k] !== buf[at + k]) return false;
+  return true;
 }
 
 /** `sec.nnnnnnnnn0` → ms, computed exactly as Node computes Stats.mtimeMs (the hash cache compares them). */
@@ -198,10 +199,16 @@ export function sortedDirectory(found: FoundDirectory): {
   batch: LstatBatch;
 } {
   const n = found.paths.length;
-  const order = Array.from({ length: n }, (_, i) => i);
-  // TimSort: linear on runs that are already sorted either way (tmpfs lists newest first).
   const paths = found.paths;
-  order.sort((a, b) => ((paths[a] as string) < (paths[b] as string) ? -1 : 1));
+  const order = orderOf(paths);
+  if (order === undefined) {
+    const { targets, errors } = found;
+    return {
+      paths,
+      kinds: Uint8Array.from(found.kinds),
+      batch: { fields: Float64Array.from(found.fields), targets, errors },
+    };
+  }
   const sortedPaths = new Array<string>(n);
   const kinds = new Uint8Array(n);
   const fields = new Float64Array(n * FIELDS_PER_STAT);
@@ -219,4 +226,22 @@ export function sortedDirectory(found: FoundDirectory): {
     if (error !== undefined) errors.set(i, error);
   }
   return { paths: sortedPaths, kinds, batch: { fields, targets, errors } };
+}
+
+/** The permutation that sorts `paths`; undefined if they are sorted already (no copy needed). */
+function orderOf(paths: readonly string[]): number[] | undefined {
+  const n = paths.length;
+  let ascending = true;
+  let descending = true;
+  for (let i = 1; i < n && (ascending || descending); i++) {
+    const a = paths[i - 1] as string;
+    const b = paths[i] as string;
+    if (a > b) ascending = false;
+    else descending = false;
+  }
+  if (ascending) return undefined;
+  // tmpfs lists newest first: a created-in-order directory comes reversed.
+  if (descending) return Array.from({ length: n }, (_, i) => n - 1 - i);
+  const order = Array.from({ length: n }, (_, i) => i);
+  return order.sort((a, b) => ((paths[a] as string) < (paths[b] as string) ? -1 : 1));
 }

@@ -75,9 +75,16 @@ export class OrderedEmitter {
     if (at !== undefined) this.out[at] = entry;
   }
 
-  /** The entries, once done (and auto directories placed). */
+  /** The entries, once done (and auto directories placed); `out` itself when nothing was dropped. */
   entries(): TreeEntry[] {
-    return this.out.filter((e): e is TreeEntry => e !== undefined);
+    const out = this.out;
+    let kept = 0;
+    for (let i = 0; i < out.length; i++) {
+      const entry = out[i];
+      if (entry !== undefined) out[kept++] = entry;
+    }
+    out.length = kept;
+    return out as TreeEntry[];
   }
 
   get done(): boolean {
