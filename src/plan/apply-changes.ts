@@ -4,6 +4,8 @@ import { snapshotFromEntries } from '../tree/snapshot.js';
 import { hasAncestorIn } from '../tree/tree-paths.js';
 
 export function applyChanges(have: Snapshot, changes: readonly Change[]): Snapshot {
+  // Up to date (the common case of a one-shot run): no copy of a million-entry manifest.
+  if (changes.length === 0) return have;
   const result = new Map<string, TreeEntry>(have);
   const deletedDirs: string[] = [];
   for (const change of changes) {

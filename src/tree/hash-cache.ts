@@ -87,6 +87,18 @@ export class HashCache {
     if (this.records.delete(path)) this.changed = true;
   }
 
+  /**
+   * After a full scan: keep only the records of `entries` that are files. Walks the records with
+   * a Set of file paths only when there are records to drop for (no lookup index on a snapshot).
+   */
+  retainOnlyFiles(entries: readonly { readonly path: string; readonly type: string }[]): void {
+    if (this.records.size === 0) return;
+    const files = new Set<string>();
+    for (const e of entries) if (e.type === 'file' && this.records.has(e.path)) files.add(e.path);
+    if (files.size === this.records.size) return;
+    this.retainOnly((path) => files.has(path));
+  }
+
   /** Drop every path `keep` rejects (after a full scan: files no longer in the tree). */
   retainOnly(keep: (path: string) => boolean): void {
     for (const path of this.records.keys()) {

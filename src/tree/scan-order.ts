@@ -1,6 +1,5 @@
-// Puts a scan's entries into the snapshot Map in path order while the scan is still running, so
-// that building the Map (the costliest step left on the main thread) overlaps the workers' stat
-// calls instead of following them. Directories keep their children in name order; a depth-first
+// Puts a scan's entries into the snapshot's list in path order while the scan is still running,
+// so that this work overlaps the stat calls instead of following them. Directories keep their children in name order; a depth-first
 // walk over them gives path order, provided the subtree of `x` goes after a sibling `x-y` ('x/…'
 // sorts after 'x-y'): slots and sub-directories are merged on that rule.
 import type { TreeEntry } from '../types.js';
@@ -44,7 +43,7 @@ interface Frame {
   found: number;
 }
 
-/** Holds an auto directory's place in the Map until we know whether it is an entry. */
+/** Holds an auto directory's place in the list until we know whether it is an entry. */
 const PLACEHOLDER: TreeEntry = Object.freeze({
   path: '',
   type: 'dir',
@@ -58,14 +57,35 @@ const PLACEHOLDER: TreeEntry = Object.freeze({
 export class OrderedEmitter {
   /** Auto directories with something below them: they need their own lstat, then an entry. */
   readonly autoIncluded: number[] = [];
+  /** Entries in path order; undefined where an auto directory turned out not to be one. */
+  readonly out: (TreeEntry | undefined)[] = [];
+  /** Auto slot → its place in `out`. */
+  private readonly autoAt = new Map<number, number>();
   private readonly stack: Frame[] = [];
   private next = 0;
 
   constructor(
     private readonly view: SlotView,
     private readonly tops: readonly DirRecord[],
-    readonly out: Map<string, TreeEntry>,
   ) {}
+
+  /** Settle an auto directory's place: its entry, or undefined (not an entry after all). */
+  placeAuto(slot: number, entry: TreeEntry | undefined): void {
+    const at = this.autoAt.get(slot);
+    if (at !== undefined) this.out[at] = entry;
+  }
+
+  /** The entries, once done (and auto directories placed); `out` itself when nothing was dropped. */
+  entries(): TreeEntry[] {
+    const out = this.out;
+    let kept = 0;
+    for (let i = 0; i < out.length; i++) {
+      const entry = out[i];
+      if (entry !== undefined) out[kept++] = entry;
+    }
+    out.length = kept;
+    return out as TreeEntry[];
+  }
 
   get done(): boolean {
     return this.stack.length === 0 && this.next === this.tops.length;
@@ -101,14 +121,14 @@ export class OrderedEmitter {
   }
 
   private emit(slot: number, frame: Frame): void {
-    const path = this.view.pathOf(slot);
     if (this.view.isAuto(slot)) {
-      this.out.set(path, PLACEHOLDER);
+      this.autoAt.set(slot, this.out.length);
+      this.out.push(PLACEHOLDER);
       return;
     }
     const entry = this.view.entryOf(slot);
     if (entry === undefined) return;
-    this.out.set(path, entry);
+    this.out.push(entry);
     frame.found++;
   }
 
@@ -116,7 +136,7 @@ export class OrderedEmitter {
     const auto = frame.record.autoSlot;
     if (auto !== undefined) {
       if (frame.found > 0) this.autoIncluded.push(auto);
-      else this.out.delete(this.view.pathOf(auto));
+      else this.placeAuto(auto, undefined);
     }
     const parent = this.stack[this.stack.length - 1];
     if (parent !== undefined) parent.found += frame.found;

@@ -4,7 +4,7 @@
 // Listing, lstat and hashing run on the stat engine (worker threads for big trees), so this
 // thread does little more than decide and build entries. Every included entry has a slot; each
 // walked directory keeps its slots and sub-directories in name order, and scan-order.ts moves
-// finished entries into the snapshot Map in path order as the scan goes.
+// finished entries into the snapshot's list in path order as the scan goes.
 import type { PathMatcher, RuleDecision } from '../rules/types.js';
 import type { EntryType, TreeEntry } from '../types.js';
 import type { FileIdentity, HashCache } from './hash-cache.js';
@@ -58,7 +58,6 @@ export class ScanSession {
       isAuto: (slot) => this.autoSlots.has(slot),
     },
     this.tops,
-    new Map<string, TreeEntry>(),
   );
 
   private looseSlots: number[] = [];
@@ -117,9 +116,9 @@ export class ScanSession {
 
   /**
    * Wait for all listing, lstat and hashing; add the auto directories that hold something. The
-   * Map is in path order after walkRoot(); loose paths come in no particular order.
+   * entries are in path order after walkRoot(); loose paths come in no particular order.
    */
-  async finish(): Promise<Map<string, TreeEntry>> {
+  async finish(): Promise<TreeEntry[]> {
     for (;;) {
       this.flushLoose();
       this.flushHashes();
@@ -131,7 +130,7 @@ export class ScanSession {
     this.emitter.pump();
     if (!this.emitter.done) throw new Error('scan: entries left unordered (internal error)');
     await this.addAutoDirs(this.emitter.autoIncluded);
-    return this.emitter.out;
+    return this.emitter.entries();
   }
 
   // ---- work tracking ---------------------------------------------------------------------------
@@ -391,9 +390,10 @@ export class ScanSession {
     const batch = await this.engine.lstat({ dirs: parents, counts: parents.map(() => 1), names });
     for (let i = 0; i < slots.length; i++) {
       const o = i * FIELDS_PER_STAT;
-      const path = this.slotPaths[slots[i] as number] as string;
+      const slot = slots[i] as number;
+      const path = this.slotPaths[slot] as string;
       if (batch.fields[o] !== StatKind.Dir) {
-        this.emitter.out.delete(path); // gone or replaced since: its subtree went with it
+        this.emitter.placeAuto(slot, undefined); // gone or replaced since: its subtree went with it
         continue;
       }
       const [mode, uid, gid] = [
@@ -401,7 +401,7 @@ export class ScanSession {
         batch.fields[o + 2] as number,
         batch.fields[o + 3] as number,
       ];
-      this.emitter.out.set(path, { path, type: 'dir', mode, uid, gid, size: 0, mtimeMs: 0 });
+      this.emitter.placeAuto(slot, { path, type: 'dir', mode, uid, gid, size: 0, mtimeMs: 0 });
     }
   }
 }

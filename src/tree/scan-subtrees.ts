@@ -10,7 +10,7 @@ import { ScanSession } from './scan-session.js';
 import { checkRoot } from './scan-tree.js';
 import type { ScanOptions, ScanResult } from './scan-types.js';
 import { snapshotFromEntries } from './snapshot.js';
-import { StatEngine } from './stat-engine.js';
+import { engineOptions, StatEngine } from './stat-engine.js';
 import { ancestorsOf, comparePaths, hasAncestorIn, isBelow, pathDepth } from './tree-paths.js';
 
 export async function scanSubtrees(
@@ -26,7 +26,7 @@ export async function scanSubtrees(
   const probe = new PathProbe(absRoot, matcher);
   const targets = collapseTargets([...paths].map((p) => probe.effectiveTarget(checkedPath(p))));
 
-  const engine = new StatEngine(options.workers !== undefined ? { workers: options.workers } : {});
+  const engine = new StatEngine(absRoot, engineOptions(options));
   let fresh: TreeEntry[];
   const session = new ScanSession(absRoot, matcher, engine, options.hashCache);
   try {
@@ -34,7 +34,7 @@ export async function scanSubtrees(
       if (target === '') session.walkRoot();
       else rescanPath(session, probe, target);
     }
-    fresh = [...(await session.finish()).values()];
+    fresh = await session.finish();
   } finally {
     await engine.close();
   }

@@ -5,8 +5,9 @@ import { UsageError } from '../errors.js';
 import type { PathMatcher } from '../rules/types.js';
 import type { Snapshot } from '../types.js';
 import { ScanSession } from './scan-session.js';
+import { SortedSnapshot } from './sorted-snapshot.js';
 import type { ScanOptions, ScanResult } from './scan-types.js';
-import { StatEngine } from './stat-engine.js';
+import { engineOptions, StatEngine } from './stat-engine.js';
 
 export async function scanTree(
   root: string,
@@ -16,13 +17,14 @@ export async function scanTree(
   const started = performance.now();
   const absRoot = resolve(root);
   checkRoot(root, absRoot);
-  const engine = new StatEngine(options.workers !== undefined ? { workers: options.workers } : {});
+  const engine = new StatEngine(absRoot, engineOptions(options));
   try {
     const session = new ScanSession(absRoot, matcher, engine, options.hashCache);
     session.walkRoot();
-    // The session hands the entries over in path order, already in a Map.
-    const snapshot: Snapshot = await session.finish();
-    options.hashCache?.retainOnly((path) => snapshot.get(path)?.type === 'file');
+    // The session hands the entries over in path order: no Map, no sort (see sorted-snapshot.ts).
+    const entries = await session.finish();
+    const snapshot: Snapshot = new SortedSnapshot(entries);
+    options.hashCache?.retainOnlyFiles(entries);
     return {
       snapshot,
       stats: { entries: snapshot.size, ...session.counters, durationMs: performance.now() - started },

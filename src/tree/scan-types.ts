@@ -27,4 +27,9 @@ export interface ScanOptions {
    * tree turns out big (20,000 entries); 0 = all work on this thread; N > 0 = N workers from the start.
    */
   readonly workers?: number;
+  /**
+   * Entries listed in this thread before find(1) lists and stats the rest (default 20,000; 0 =
+   * from the first sub-directory on; for tests and benchmarks). Never with workers: 0.
+   */
+  readonly findAfterEntries?: number;
 }

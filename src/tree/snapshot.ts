@@ -1,15 +1,19 @@
 // Building and comparing Snapshots (path → TreeEntry maps iterated in path order).
 import type { Snapshot, TreeEntry } from '../types.js';
+import { SortedSnapshot } from './sorted-snapshot.js';
 import { comparePaths } from './tree-paths.js';
 
-export const EMPTY_SNAPSHOT: Snapshot = new Map<string, TreeEntry>();
+export const EMPTY_SNAPSHOT: Snapshot = new SortedSnapshot([]);
 
-/** A Snapshot from entries in any order (sorted input, as a full scan gives, is not sorted again). */
+/**
+ * A Snapshot from entries in any order (sorted input, as a full scan gives, is not sorted again);
+ * of two entries with the same path the last one wins, as with Map.set.
+ */
 export function snapshotFromEntries(entries: TreeEntry[]): Snapshot {
-  if (!isSorted(entries)) entries.sort((a, b) => comparePaths(a.path, b.path));
+  if (isSorted(entries)) return new SortedSnapshot(entries);
   const map = new Map<string, TreeEntry>();
   for (const entry of entries) map.set(entry.path, entry);
-  return map;
+  return new SortedSnapshot([...map.values()].sort((a, b) => comparePaths(a.path, b.path)));
 }
 
 function isSorted(entries: readonly TreeEntry[]): boolean {

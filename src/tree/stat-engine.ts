@@ -1,9 +1,11 @@
-// Where readdir, lstat and hash jobs run: in this thread while the tree is small (no worker
-// start-up cost; /etc scans in milliseconds), in a worker pool once the tree turns out big.
+// Where readdir, lstat and hash jobs run: in this thread while the tree is small (no process or
+// worker start-up cost; /etc scans in milliseconds). Once the tree turns out big, directories are
+// listed and stat'ed by find(1) processes (find-lister.ts) and hashing moves to a worker pool.
+import { FindLister, type FoundListing, LIST_IN_THREAD } from './find-lister.js';
 import { hashFile, hashFileSync, type HashOutcome } from './hash-file.js';
 import { listDirectory } from './list-directory.js';
 import { lstatJob, type LstatJob } from './lstat-job.js';
-import type { LstatBatch } from './raw-stat.js';
+import { FIELDS_PER_STAT, type LstatBatch } from './raw-stat.js';
 import { defaultPoolSize, type PooledListing, StatPool } from './stat-pool.js';
 import { childPath } from './tree-paths.js';
 
@@ -13,6 +15,11 @@ export interface StatEngineOptions {
    * workers; N > 0: use N workers from the first job on.
    */
   readonly workers?: number;
+  /**
+   * Entries listed in this thread before find(1) takes over listing (default 20,000; 0 = from the
+   * first sub-directory on, Infinity = never). workers: 0 means never as well.
+   */
+  readonly findAfterEntries?: number;
 }
 
 /** The entries of one directory, sorted by name, as the scanner sees them. */
@@ -24,8 +31,22 @@ export interface Listing {
   readonly undecodable: number;
   /** 'gone' or why the directory cannot be read. */
   readonly problem?: string;
-  /** Where the names live for lstatListed (engine-private). */
-  readonly source: PooledListing | { readonly dir: string; readonly names: readonly string[] };
+  /** Where the names (or, from find, the stats) live for lstatListed (engine-private). */
+  readonly source:
+    | PooledListing
+    | { readonly dir: string; readonly names: readonly string[] }
+    | { readonly found: LstatBatch };
+}
+
+/** The engine options a scan's options ask for (exactOptionalPropertyTypes: no undefined keys). */
+export function engineOptions(options: {
+  readonly workers?: number;
+  readonly findAfterEntries?: number;
+}): StatEngineOptions {
+  return {
+    ...(options.workers !== undefined && { workers: options.workers }),
+    ...(options.findAfterEntries !== undefined && { findAfterEntries: options.findAfterEntries }),
+  };
 }
 
 /** What a scan session needs from an engine (tests give it a scripted one). */
@@ -51,18 +72,38 @@ export class StatEngine implements StatBackend {
   private readonly poolSize: number;
   private readonly eager: boolean;
   private readonly buffer = Buffer.allocUnsafe(1 << 16);
+  private readonly finder: FindLister;
+  private readonly findAfter: number;
 
-  constructor(options: StatEngineOptions = {}) {
+  /** `root`: the tree's absolute root (find runs there, so it prints tree paths). */
+  constructor(root: string, options: StatEngineOptions = {}) {
     this.poolSize = options.workers ?? defaultPoolSize();
     this.eager = options.workers !== undefined && options.workers > 0;
+    this.finder = new FindLister(root, defaultPoolSize());
+    this.findAfter = options.workers === 0 ? Infinity : (options.findAfterEntries ?? POOL_AFTER_ENTRIES);
   }
 
   async list(dir: string, relDir: string): Promise<Listing> {
+    if (relDir !== '' && this.entriesSeen >= this.findAfter && this.finder.usable) {
+      const found = await this.finder.list(relDir);
+      if (found !== LIST_IN_THREAD) return this.fromFind(found);
+      return this.listInThread(dir, relDir);
+    }
     const pool = this.poolFor(this.entriesSeen > POOL_AFTER_ENTRIES);
     if (pool !== undefined) {
       const listing = await pool.list(dir, relDir);
       return { ...listing, source: listing };
     }
+    return this.listInThread(dir, relDir);
+  }
+
+  private fromFind(found: FoundListing): Listing {
+    this.entriesSeen += found.paths.length;
+    const { paths, kinds, undecodable, batch } = found;
+    return { paths, kinds, undecodable, source: { found: batch } };
+  }
+
+  private listInThread(dir: string, relDir: string): Listing {
     const { names, kinds, undecodable, problem } = listDirectory(dir);
     this.entriesSeen += names.length;
     const paths = names.map((name) => childPath(relDir, name));
@@ -76,6 +117,7 @@ export class StatEngine implements StatBackend {
       if (this.pool === undefined) throw new Error('scan engine closed');
       return this.pool.lstatListed(source, indices);
     }
+    if ('found' in source) return Promise.resolve(pickStats(source.found, indices));
     const names = indices.map((i) => source.names[i] as string);
     return Promise.resolve(lstatJob({ dirs: [source.dir], counts: [names.length], names }));
   }
@@ -107,6 +149,7 @@ export class StatEngine implements StatBackend {
   }
 
   async close(): Promise<void> {
+    this.finder.close();
     await this.pool?.close();
     this.pool = undefined;
   }
@@ -117,4 +160,24 @@ export class StatEngine implements StatBackend {
     }
     return this.pool;
   }
+}
+
+/** The stats of entries `indices` of a listing find already stat'ed (all of them: no copy). */
+function pickStats(batch: LstatBatch, indices: readonly number[]): LstatBatch {
+  if (indices.length * FIELDS_PER_STAT === batch.fields.length) return batch;
+  const fields = new Float64Array(indices.length * FIELDS_PER_STAT);
+  const targets = new Map<number, string>();
+  const errors = new Map<number, string>();
+  for (let i = 0; i < indices.length; i++) {
+    const from = indices[i] as number;
+    fields.set(
+      batch.fields.subarray(from * FIELDS_PER_STAT, (from + 1) * FIELDS_PER_STAT),
+      i * FIELDS_PER_STAT,
+    );
+    const target = batch.targets.get(from);
+    if (target !== undefined) targets.set(i, target);
+    const error = batch.errors.get(from);
+    if (error !== undefined) errors.set(i, error);
+  }
+  return { fields, targets, errors };
 }
