@@ -17,6 +17,7 @@ import { after, test } from 'node:test';
 import { permitAll } from '../tree/matchers-for-tests.js';
 import { scanTree } from '../tree/scan-tree.js';
 import { diffSnapshots } from '../plan/diff-snapshots.js';
+import { SYNC_COPY_MAX } from './copy-and-hash.js';
 import { disposeBatch, newBatchId, stageBatch } from './stage-batch.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'stage-test-'));
@@ -100,6 +101,47 @@ test('a file changed after the scan is staged as it is now, and its entry says s
   // The symlink swapped in was not followed: nothing of its target was staged for that path.
   assert.equal(batch.staged.has('becomes-link'), false);
   assert.equal(readdirSync(dirname(batch.staged.get('passwd') as string)).length, 2);
+  await disposeBatch(batch);
+});
+
+test('big files (asynchronous copy) and a small one grown big (synchronous copy) are staged whole', async () => {
+  const source = freshDir();
+  const big = 'b'.repeat(SYNC_COPY_MAX + 1);
+  writeFileSync(join(source, 'big'), big);
+  writeFileSync(join(source, 'big-vanishing'), big);
+  writeFileSync(join(source, 'big-becomes-link'), big);
+  writeFileSync(join(source, 'grows'), 'small');
+  const { snapshot } = await scanTree(source, permitAll);
+  const changes = diffSnapshots(new Map(), snapshot, { noDelete: false });
+
+  const grown = `${big}and more`;
+  writeFileSync(join(source, 'big'), grown);
+  writeFileSync(join(source, 'grows'), grown);
+  rmSync(join(source, 'big-vanishing'));
+  rmSync(join(source, 'big-becomes-link'));
+  symlinkSync('grows', join(source, 'big-becomes-link'));
+
+  const { batch, dropped } = await stageBatch(source, changes, join(freshDir(), 'stage'), '/etc');
+  assert.deepEqual(dropped, ['big-becomes-link', 'big-vanishing']);
+  for (const path of ['big', 'grows']) {
+    const change = batch.changes.find((c) => c.path === path);
+    assert.equal(change?.entry?.size, grown.length, path);
+    assert.equal(change?.entry?.hash, sha256(grown), path);
+    assert.equal(readFileSync(batch.staged.get(path) as string, 'utf8'), grown, path);
+    assert.equal(statSync(batch.staged.get(path) as string).mode & 0o777, 0o600, path);
+  }
+  await disposeBatch(batch);
+});
+
+test('thousands of small files are all staged (the synchronous copies yield now and then)', async () => {
+  const source = freshDir();
+  for (let i = 0; i < 3000; i++) writeFileSync(join(source, `f${i}`), `content ${i}\n`);
+  const { snapshot } = await scanTree(source, permitAll);
+  const changes = diffSnapshots(new Map(), snapshot, { noDelete: false });
+  const { batch, dropped, warnings } = await stageBatch(source, changes, join(freshDir(), 'stage'), '/etc');
+  assert.deepEqual([dropped, warnings], [[], []]);
+  assert.equal(batch.staged.size, 3000);
+  for (const [path, file] of batch.staged) assert.equal(readFileSync(file, 'utf8'), `content ${path.slice(1)}\n`);
   await disposeBatch(batch);
 });
 

@@ -16,6 +16,7 @@ export interface StagedBatch {
 }
 
 const COPIES_IN_FLIGHT = 8;
+const YIELD_EVERY_MS = 10;
 const stageDirs = new WeakMap<Batch, string>();
 
 /** 10 characters of base36 (~51 bits): unique enough for batch ids and file names. */
@@ -43,11 +44,18 @@ export async function stageBatch(
   const warnings: string[] = [];
   const writes = changes.map((c, i) => [c, i] as const).filter(([c]) => c.op === 'write');
   let next = 0;
+  let yieldedAt = Date.now();
   const worker = async (): Promise<void> => {
     while (next < writes.length) {
+      // small files are copied synchronously: let connections and signals in every few ms
+      if (Date.now() - yieldedAt > YIELD_EVERY_MS) {
+        await new Promise((r) => setImmediate(r));
+        yieldedAt = Date.now();
+        if (next >= writes.length) break; // the other workers took the rest meanwhile
+      }
       const [change, index] = writes[next++] as readonly [Change, number];
       const target = join(dir, String(index));
-      const outcome = await copyAndHash(join(resolve(sourceRoot), change.path), target);
+      const outcome = await copyAndHash(join(resolve(sourceRoot), change.path), target, change.entry?.size);
       if (outcome.kind !== 'ok') {
         kept[index] = undefined;
         await rm(target, { force: true });
