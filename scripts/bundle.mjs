@@ -5,18 +5,38 @@
 //   dist/bundle/*.node                 ssh2's native crypto and cpu-features, copied
 //   dist/bundle/clsync-hpc.js.v8cache  what warm-up runs compiled (see below)
 //   dist/bundle/package.json           {"type": "commonjs"}: the .js files here are CommonJS
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import ssh2 from 'ssh2';
+import { startWarmupServer } from './warmup-ssh-server.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'bundle');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+
+// ssh2's packet ciphers take their padding bytes from a pool (src/transport/ssh/padding-random.ts
+// says why). The build fails if ssh2's source no longer has the line this replaces.
+const paddingRandom = join(root, 'dist/src/transport/ssh/padding-random.js');
+const ssh2PaddingFromPool = {
+  name: 'ssh2-padding-from-pool',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]ssh2[\\/]lib[\\/]protocol[\\/]crypto\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const imports = /\bcreateHmac, randomFillSync, timingSafeEqual\n\} = require\('crypto'\);/;
+      if (!imports.test(source)) throw new Error(`${args.path}: its require('crypto') line changed; update scripts/bundle.mjs`);
+      const contents = source.replace(
+        imports,
+        `createHmac, timingSafeEqual\n} = require('crypto');\nconst { randomFillSync } = require(${JSON.stringify(paddingRandom)});`,
+      );
+      return { contents, loader: 'js' };
+    });
+  },
+};
 
 await esbuild.build({
   entryPoints: {
@@ -37,16 +57,19 @@ await esbuild.build({
   logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
   legalComments: 'none',
+  plugins: [ssh2PaddingFromPool],
 });
 writeFileSync(join(out, 'package.json'), '{ "type": "commonjs" }\n');
 
 // The code cache: what warm-up runs of the real binary compiled, so that it holds the functions a
 // cron run uses and not the whole bundle (an eagerly compiled cache is 2.4 times bigger and made a
 // 1 x 4 KiB push to 8 nodes 50 ms slower to start). The runs touch only a temp dir and loopback:
-// a local-transport push and its no-change rerun, a dry run with the example rules, and an ssh
-// push to a closed loopback port (ssh2's key parsing, connect and failure paths).
+// a local-transport push and its no-change rerun, a dry run with the example rules, an ssh push
+// to a closed loopback port (key parsing, connect and failure paths) and one to a throwaway ssh
+// server on loopback (key exchange, authentication, the SFTP requests of a write).
 const launcher = join(root, 'dist', 'src', 'cli', 'launch.cjs');
 const work = mkdtempSync(join(tmpdir(), 'clsync-hpc-warmup-'));
+const server = await startWarmupServer();
 try {
   const tree = join(work, 'etc');
   mkdirSync(join(tree, 'ssh'), { recursive: true });
@@ -55,8 +78,13 @@ try {
   symlinkSync('passwd', join(tree, 'passwd-'));
   const key = ssh2.utils.generateKeyPairSync('ed25519');
   writeFileSync(join(work, 'id_ed25519'), key.private, { mode: 0o600 });
-  writeFileSync(join(work, 'known_hosts'), '');
-  writeFileSync(join(work, 'ssh_config'), 'Host warmup\n  HostName 127.0.0.1\n  Port 9\n');
+  writeFileSync(join(work, 'known_hosts'), server.knownHostsLine);
+  writeFileSync(
+    join(work, 'ssh_config'),
+    `Host warmup\n  HostName 127.0.0.1\n  Port 9\nHost warmup-ok\n  HostName 127.0.0.1\n  Port ${server.port}\n`,
+  );
+  const ssh = ['--transport', 'ssh', '--once', '--retries', '0', '--connect-timeout', '2',
+    '--ssh-config', join(work, 'ssh_config'), '-i', join(work, 'id_ed25519'), '--known-hosts', join(work, 'known_hosts')];
   const common = ['-W', tree, '-D', '/srv/warmup', '--state-dir', join(work, 'state'), '-q'];
   const local = [...common, '-w', 'n[1-2]', '--transport', 'local', '--local-root', join(work, 'nodes'), '--once'];
   const runs = [
@@ -64,21 +92,30 @@ try {
     { args: local, ok: [0] },
     { args: local, ok: [0] },
     { args: [...local, '--dry-run', '-R', join(root, 'rules', 'etc-common.rules'), '--report', join(work, 'r.json')], ok: [0] },
-    {
-      args: [...common, '-w', 'warmup', '--transport', 'ssh', '--once', '--retries', '0', '--connect-timeout', '2',
-        '--ssh-config', join(work, 'ssh_config'), '-i', join(work, 'id_ed25519'), '--known-hosts', join(work, 'known_hosts')],
-      ok: [1],
-    },
+    { args: [...common, '-w', 'warmup', ...ssh], ok: [1] },
+    { args: [...common, '--state-dir', join(work, 'ssh-state'), '-w', 'warmup-ok', ...ssh], ok: [0] },
   ];
   for (const { args, ok } of runs) {
-    const run = spawnSync(process.execPath, [launcher, ...args], {
-      env: { ...process.env, CLSYNC_HPC_CODE_CACHE: 'write' },
-      encoding: 'utf8',
-    });
-    if (!ok.includes(run.status ?? -1)) {
-      throw new Error(`warm-up run failed (exit ${run.status}): clsync-hpc ${args.join(' ')}\n${run.stderr}`);
+    // asynchronous: the warm-up ssh server answers from this process
+    const { status, stderr } = await runLauncher(args);
+    if (!ok.includes(status)) {
+      throw new Error(`warm-up run failed (exit ${status}): clsync-hpc ${args.join(' ')}\n${stderr}`);
     }
   }
 } finally {
+  await server.close();
   rmSync(work, { recursive: true, force: true });
+}
+
+function runLauncher(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [launcher, ...args], {
+      env: { ...process.env, CLSYNC_HPC_CODE_CACHE: 'write' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (text) => (stderr += text));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ status: code ?? signal, stderr }));
+  });
 }
