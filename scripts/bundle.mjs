@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import ssh2 from 'ssh2';
-import { startWarmupServer } from './warmup-ssh-server.mjs';
+import { generateUsableKeyPair, startWarmupServer } from './warmup-ssh-server.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'bundle');
@@ -76,7 +75,7 @@ try {
   writeFileSync(join(tree, 'passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
   writeFileSync(join(tree, 'ssh', 'sshd_config'), 'PermitRootLogin prohibit-password\n');
   symlinkSync('passwd', join(tree, 'passwd-'));
-  const key = ssh2.utils.generateKeyPairSync('ed25519');
+  const key = generateUsableKeyPair();
   writeFileSync(join(work, 'id_ed25519'), key.private, { mode: 0o600 });
   writeFileSync(join(work, 'known_hosts'), server.knownHostsLine);
   writeFileSync(

@@ -10,9 +10,20 @@ const FXP = { INIT: 1, VERSION: 2, OPEN: 3, LSTAT: 7, FSTAT: 8, STAT: 17, STATUS
 const EXTENSIONS = ['posix-rename@openssh.com', 'fsync@openssh.com', 'lsetstat@openssh.com', 'statvfs@openssh.com'];
 const ATTR_PERMISSIONS = 0x4;
 
+/**
+ * An ed25519 key pair in OpenSSH format that ssh2 can read back: about 1 in 500 of the keys
+ * ssh2.utils.generateKeyPairSync makes fails its own parseKey ("Malformed OpenSSH private key").
+ */
+export function generateUsableKeyPair() {
+  for (;;) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519');
+    if (!(ssh2.utils.parseKey(pair.private) instanceof Error)) return pair;
+  }
+}
+
 /** Listens on 127.0.0.1 (a free port); resolves with what a client needs to trust it. */
 export async function startWarmupServer() {
-  const hostKey = ssh2.utils.generateKeyPairSync('ed25519');
+  const hostKey = generateUsableKeyPair();
   const server = new ssh2.Server({ hostKeys: [hostKey.private] }, (client) => {
     client.on('error', () => undefined);
     client.on('authentication', (ctx) => (ctx.method === 'publickey' ? ctx.accept() : ctx.reject(['publickey'])));

@@ -58,11 +58,15 @@ export interface Batch {
   readonly destDir: string;
   readonly changes: readonly Change[];
   /**
-   * Local frozen copy of every `write` change's content: path → absolute local file whose sha256
-   * equals `change.entry.hash`. Transports read content from here, never from the live tree.
+   * Frozen copy of every `write` change's content, whose sha256 equals `change.entry.hash`:
+   * path → an absolute local file, or the bytes themselves (small files are held in memory).
+   * Transports read content from here, never from the live tree.
    */
-  readonly staged: ReadonlyMap<string, string>;
+  readonly staged: ReadonlyMap<string, StagedContent>;
 }
+
+/** A staged copy: a local file (frozen, never changed) or, for small files, the bytes. */
+export type StagedContent = string | Buffer;
 
 export type HostErrorClass =
   | 'unreachable' // refused, no route, DNS, reset

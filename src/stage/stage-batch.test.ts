@@ -18,6 +18,7 @@ import { permitAll } from '../tree/matchers-for-tests.js';
 import { scanTree } from '../tree/scan-tree.js';
 import { diffSnapshots } from '../plan/diff-snapshots.js';
 import { SYNC_COPY_MAX } from './copy-and-hash.js';
+import type { StagedContent } from '../types.js';
 import { disposeBatch, newBatchId, stageBatch } from './stage-batch.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'stage-test-'));
@@ -28,13 +29,17 @@ function freshDir(): string {
   mkdirSync(dir);
   return dir;
 }
-const sha256 = (data: string): string => createHash('sha256').update(data).digest('hex');
+const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+/** A staged copy's text, from its file or from memory. */
+const text = (content: StagedContent | undefined): string =>
+  typeof content === 'string' ? readFileSync(content, 'utf8') : (content?.toString('utf8') ?? '<not staged>');
 
-test('write changes are frozen into a private dir under index names; other changes pass through', async () => {
+test('write changes are frozen, small ones in memory, big ones into a private dir under index names; other changes pass through', async () => {
   const source = freshDir();
   mkdirSync(join(source, 'ssh'));
   writeFileSync(join(source, 'ssh/sshd_config'), 'Port 22\n');
   writeFileSync(join(source, '$(touch pwned) name\n'), 'hostile');
+  writeFileSync(join(source, 'big $(name)'), 'x'.repeat(SYNC_COPY_MAX + 1));
   symlinkSync('ssh', join(source, 'link'));
   const { snapshot } = await scanTree(source, permitAll);
   const have = new Map([
@@ -54,12 +59,20 @@ test('write changes are frozen into a private dir under index names; other chang
   assert.deepEqual(batch.changes, changes, 'unchanged files keep their scanned entries');
   const stageDir = join(stageRoot, batch.id);
   assert.equal(statSync(stageDir).mode & 0o777, 0o700);
-  assert.deepEqual([...batch.staged.keys()].sort(), ['$(touch pwned) name\n', 'ssh/sshd_config']);
-  for (const [path, file] of batch.staged) {
+  assert.deepEqual([...batch.staged.keys()].sort(), ['$(touch pwned) name\n', 'big $(name)', 'ssh/sshd_config']);
+  for (const [path, content] of batch.staged) {
+    assert.equal(sha256(text(content)), snapshot.get(path)?.hash, path);
+    if (path !== 'big $(name)') {
+      assert.ok(Buffer.isBuffer(content), `${path}: small, held in memory`);
+      continue;
+    }
+    assert.equal(typeof content, 'string', 'big: a staged file');
+    const file = content as string;
     assert.equal(dirname(file), stageDir);
     assert.match(file.slice(stageDir.length + 1), /^\d+$/, 'index names only');
-    assert.equal(sha256(readFileSync(file, 'utf8')), snapshot.get(path)?.hash);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
   }
+  assert.equal(readdirSync(stageDir).length, 1, 'only the big file has a file in the stage');
   await disposeBatch(batch);
   assert.equal(existsSync(stageDir), false);
 });
@@ -97,10 +110,10 @@ test('a file changed after the scan is staged as it is now, and its entry says s
     hash: sha256('root:x:0:0\nalice:x:1000:1000\n'),
   });
   assert.notDeepEqual(passwd, snapshot.get('passwd'));
-  assert.equal(readFileSync(batch.staged.get('passwd') as string, 'utf8'), 'root:x:0:0\nalice:x:1000:1000\n');
+  assert.equal(text(batch.staged.get('passwd')), 'root:x:0:0\nalice:x:1000:1000\n');
   // The symlink swapped in was not followed: nothing of its target was staged for that path.
   assert.equal(batch.staged.has('becomes-link'), false);
-  assert.equal(readdirSync(dirname(batch.staged.get('passwd') as string)).length, 2);
+  assert.deepEqual([...batch.staged.keys()].sort(), ['passwd', 'secret']);
   await disposeBatch(batch);
 });
 
@@ -127,9 +140,26 @@ test('big files (asynchronous copy) and a small one grown big (synchronous copy)
     const change = batch.changes.find((c) => c.path === path);
     assert.equal(change?.entry?.size, grown.length, path);
     assert.equal(change?.entry?.hash, sha256(grown), path);
-    assert.equal(readFileSync(batch.staged.get(path) as string, 'utf8'), grown, path);
-    assert.equal(statSync(batch.staged.get(path) as string).mode & 0o777, 0o600, path);
+    const content = batch.staged.get(path);
+    assert.equal(typeof content, 'string', `${path}: too big to hold, a staged file`);
+    assert.equal(text(content), grown, path);
+    assert.equal(statSync(content as string).mode & 0o777, 0o600, path);
   }
+  await disposeBatch(batch);
+});
+
+test('past the memory budget, small files are frozen as files', async () => {
+  const source = freshDir();
+  for (let i = 0; i < 5; i++) writeFileSync(join(source, `f${i}`), `content${i}`); // 8 bytes each
+  const { snapshot } = await scanTree(source, permitAll);
+  const changes = diffSnapshots(new Map(), snapshot, { noDelete: false });
+  // room for one file of the largest size held at a time, and 10 bytes: one or two in memory
+  const heldBytesMax = SYNC_COPY_MAX + 10;
+  const { batch } = await stageBatch(source, changes, join(freshDir(), 'stage'), '/etc', { heldBytesMax });
+  const held = [...batch.staged.values()].filter((c) => Buffer.isBuffer(c));
+  assert.ok(held.length >= 1 && held.length <= 2, `${held.length} held in memory`);
+  assert.equal(batch.staged.size, 5);
+  for (const [path, content] of batch.staged) assert.equal(text(content), `content${path.slice(1)}`);
   await disposeBatch(batch);
 });
 
@@ -141,7 +171,7 @@ test('thousands of small files are all staged (the synchronous copies yield now 
   const { batch, dropped, warnings } = await stageBatch(source, changes, join(freshDir(), 'stage'), '/etc');
   assert.deepEqual([dropped, warnings], [[], []]);
   assert.equal(batch.staged.size, 3000);
-  for (const [path, file] of batch.staged) assert.equal(readFileSync(file, 'utf8'), `content ${path.slice(1)}\n`);
+  for (const [path, content] of batch.staged) assert.equal(text(content), `content ${path.slice(1)}\n`);
   await disposeBatch(batch);
 });
 

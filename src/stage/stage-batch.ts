@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { Batch, Change, TreeEntry } from '../types.js';
-import { copyAndHash } from './copy-and-hash.js';
+import type { Batch, Change, StagedContent, TreeEntry } from '../types.js';
+import { copyAndHash, SYNC_COPY_MAX } from './copy-and-hash.js';
 
 export interface StagedBatch {
   readonly batch: Batch;
@@ -16,6 +16,13 @@ export interface StagedBatch {
 }
 
 const COPIES_IN_FLIGHT = 8;
+/** Bytes of small files a batch holds in memory (the rest are frozen as files in the stage). */
+export const HELD_BYTES_MAX = 64 * 1024 * 1024;
+
+export interface StageOptions {
+  /** Instead of HELD_BYTES_MAX (tests). */
+  readonly heldBytesMax?: number;
+}
 const YIELD_EVERY_MS = 10;
 const stageDirs = new WeakMap<Batch, string>();
 
@@ -31,7 +38,9 @@ export async function stageBatch(
   changes: readonly Change[],
   stageRoot: string,
   destDir: string,
+  options: StageOptions = {},
 ): Promise<StagedBatch> {
+  const heldBytesMax = options.heldBytesMax ?? HELD_BYTES_MAX;
   const id = newBatchId();
   const dir = join(resolve(stageRoot), id);
   await mkdir(stageRoot, { recursive: true, mode: 0o700 });
@@ -39,7 +48,8 @@ export async function stageBatch(
   await chmod(dir, 0o700); // whatever the umask says
 
   const kept: (Change | undefined)[] = [...changes];
-  const staged = new Map<string, string>();
+  const staged = new Map<string, StagedContent>();
+  let heldBytes = 0;
   const dropped: string[] = [];
   const warnings: string[] = [];
   const writes = changes.map((c, i) => [c, i] as const).filter(([c]) => c.op === 'write');
@@ -55,7 +65,11 @@ export async function stageBatch(
       }
       const [change, index] = writes[next++] as readonly [Change, number];
       const target = join(dir, String(index));
-      const outcome = await copyAndHash(join(resolve(sourceRoot), change.path), target, change.entry?.size);
+      const expectedSize = change.entry?.size ?? Infinity;
+      const inMemory = expectedSize <= SYNC_COPY_MAX && heldBytes + SYNC_COPY_MAX <= heldBytesMax;
+      if (inMemory) heldBytes += SYNC_COPY_MAX; // reserved: the file may have grown up to that
+      const outcome = await copyAndHash(join(resolve(sourceRoot), change.path), target, { expectedSize, inMemory });
+      if (inMemory) heldBytes -= SYNC_COPY_MAX - (outcome.kind === 'ok' ? (outcome.data?.length ?? 0) : 0);
       if (outcome.kind !== 'ok') {
         kept[index] = undefined;
         await rm(target, { force: true });
@@ -63,7 +77,7 @@ export async function stageBatch(
         else warnings.push(`${JSON.stringify(change.path)}: not sent, cannot read it (${outcome.message})`);
         continue;
       }
-      staged.set(change.path, target);
+      staged.set(change.path, outcome.data ?? target);
       if (change.entry === undefined || outcome.hash !== change.entry.hash) {
         // Changed since the scan: describe what is really being sent.
         const st = outcome.stat;
@@ -100,8 +114,13 @@ export async function stageBatch(
 
 /** Remove the batch's stage directory (and the frozen copies in it). */
 export async function disposeBatch(batch: Batch): Promise<void> {
-  const first = batch.staged.values().next();
-  const dir = stageDirs.get(batch) ?? (first.done === true ? undefined : dirname(first.value));
+  const dir = stageDirs.get(batch) ?? stageDirOf(batch);
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   stageDirs.delete(batch);
+}
+
+/** For a batch this process did not stage: the directory of its first staged file, if any. */
+function stageDirOf(batch: Batch): string | undefined {
+  for (const content of batch.staged.values()) if (typeof content === 'string') return dirname(content);
+  return undefined;
 }

@@ -13,7 +13,7 @@
 // path: relative to dest; path, target and dest are encodeField() fields.
 import { createHash } from 'node:crypto';
 import { TransportError } from '../../errors.js';
-import type { Batch, Change, TreeEntry } from '../../types.js';
+import type { Batch, Change, StagedContent, TreeEntry } from '../../types.js';
 import { APPLY_SCRIPT } from './apply-script.js';
 import { ABSENT_FIELD, encodeField } from './encode-field.js';
 import { assertSafeBatchId } from './safe-words.js';
@@ -27,7 +27,8 @@ export interface StagePlan {
   /** Text files of the stage directory by name (manifest, meta, sums, apply.sh). */
   readonly files: ReadonlyMap<string, string>;
   /** Content files: stage name `<index>` ← local frozen copy. */
-  readonly contents: readonly { readonly index: number; readonly source: string }[];
+  /** Content n of the stage: a frozen local file to link or copy, or the bytes to write. */
+  readonly contents: readonly { readonly index: number; readonly source: StagedContent }[];
 }
 
 export function formatMode(mode: number): string {
@@ -46,7 +47,7 @@ export function buildStagePlan(batch: Batch): StagePlan {
   assertSafeBatchId(batch.id);
   const dest = checkDestDir(batch.destDir);
   const records: string[] = [];
-  const contents: { index: number; source: string }[] = [];
+  const contents: { index: number; source: StagedContent }[] = [];
   const sums: string[] = [];
   const groups = {
     owner: new Map<string, number[]>(),

@@ -1,6 +1,7 @@
 // Write a StagePlan into a local directory (the I/O half of stage-plan.ts). pdcp only reads the
 // stage, so content files are hard links to the frozen copies; the local transport runs apply.sh
 // on the stage itself, which changes owner/mode/mtime of the content files, so it copies them.
+// Content held in memory (small files) is written out.
 import { randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,6 +27,7 @@ export async function writeStageDir(
     await Promise.all(
       plan.contents.slice(i, i + PARALLEL).map(async ({ index, source }) => {
         const to = join(dir, String(index));
+        if (typeof source !== 'string') return writeFile(to, source, { mode: 0o600, flag: 'wx' });
         if (options.link) {
           try {
             await link(source, to);
