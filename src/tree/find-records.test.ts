@@ -36,8 +36,14 @@ test('records are grouped per directory, whatever the chunk boundaries', () => {
     rec('d 4755 0 0 4096 1.0000000000 2.0000000000 9', 'a/b/c'),
     rec('p 600 0 0 0 1.0000000000 2.0000000000 10', 'a/b/fifo'),
   ]);
+  const splits: Buffer[][] = [Array.from(bytes, (b) => Buffer.from([b]))]; // one byte per chunk
   for (let cut = 1; cut < bytes.length; cut += 7) {
-    const found = parseAll([bytes.subarray(0, cut), bytes.subarray(cut)]);
+    splits.push([bytes.subarray(0, cut), bytes.subarray(cut)]);
+    for (let cut2 = cut + 1; cut2 < bytes.length; cut2 += 11)
+      splits.push([bytes.subarray(0, cut), bytes.subarray(cut, cut2), bytes.subarray(cut2)]);
+  }
+  for (const chunks of splits) {
+    const found = parseAll(chunks);
     assert.deepEqual(
       found.map((d) => [d.dir, d.paths]),
       [
