@@ -119,37 +119,35 @@ function readFailure(error: unknown): CopyOutcome {
 
 let syncBuffer: Buffer | undefined;
 
-function readContentSync(input: number): { hash: string; bytes: number; data: Buffer } {
+/** Read `input` to its end and hash it; `take` sees each chunk (only during the call) and where it goes. */
+function hashThroughSync(input: number, take: (chunk: Buffer, at: number) => void): { hash: string; bytes: number } {
   const buffer = (syncBuffer ??= Buffer.allocUnsafe(CHUNK)); // synchronous: one user at a time
-  const chunks: Buffer[] = [];
   const hash: Hash = createHash('sha256');
   let bytes = 0;
   for (;;) {
     const bytesRead = readSync(input, buffer, 0, CHUNK, bytes);
     if (bytesRead === 0) break;
-    const chunk = Buffer.from(buffer.subarray(0, bytesRead)); // a copy of exactly this size
+    const chunk = buffer.subarray(0, bytesRead);
     hash.update(chunk);
-    chunks.push(chunk);
+    take(chunk, bytes);
     bytes += bytesRead;
   }
+  return { hash: hash.digest('hex'), bytes };
+}
+
+function readContentSync(input: number): { hash: string; bytes: number; data: Buffer } {
+  const chunks: Buffer[] = [];
+  const read = hashThroughSync(input, (chunk) => chunks.push(Buffer.from(chunk))); // a copy of exactly this size
   const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-  return { hash: hash.digest('hex'), bytes, data };
+  return { ...read, data };
 }
 
 function copyContentSync(input: number, target: string): { hash: string; bytes: number } {
   const output = openSync(target, 'w', 0o600);
   try {
-    const hash: Hash = createHash('sha256');
-    const buffer = (syncBuffer ??= Buffer.allocUnsafe(CHUNK)); // synchronous: one user at a time
-    let bytes = 0;
-    for (;;) {
-      const bytesRead = readSync(input, buffer, 0, CHUNK, bytes);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-      for (let off = 0; off < bytesRead; ) off += writeSync(output, buffer, off, bytesRead - off, bytes + off);
-      bytes += bytesRead;
-    }
-    return { hash: hash.digest('hex'), bytes };
+    return hashThroughSync(input, (chunk, at) => {
+      for (let off = 0; off < chunk.length; ) off += writeSync(output, chunk, off, chunk.length - off, at + off);
+    });
   } finally {
     closeSync(output);
   }

@@ -16,6 +16,7 @@ export interface StagedBatch {
 }
 
 const COPIES_IN_FLIGHT = 8;
+const YIELD_EVERY_MS = 10;
 /** Bytes of small files a batch holds in memory (the rest are frozen as files in the stage). */
 export const HELD_BYTES_MAX = 64 * 1024 * 1024;
 
@@ -23,7 +24,6 @@ export interface StageOptions {
   /** Instead of HELD_BYTES_MAX (tests). */
   readonly heldBytesMax?: number;
 }
-const YIELD_EVERY_MS = 10;
 const stageDirs = new WeakMap<Batch, string>();
 
 /** 10 characters of base36 (~51 bits): unique enough for batch ids and file names. */
