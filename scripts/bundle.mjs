@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { generateUsableKeyPair, startWarmupServer } from './warmup-ssh-server.mjs';
+import { generateKeyPair } from '../dist/test/helpers/ssh-keys.js';
+import { startWarmupServer } from './warmup-ssh-server.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'bundle');
@@ -100,7 +101,7 @@ try {
   writeFileSync(join(tree, 'passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
   writeFileSync(join(tree, 'ssh', 'sshd_config'), 'PermitRootLogin prohibit-password\n');
   symlinkSync('passwd', join(tree, 'passwd-'));
-  const key = generateUsableKeyPair();
+  const key = generateKeyPair();
   writeFileSync(join(work, 'id_ed25519'), key.private, { mode: 0o600 });
   writeFileSync(join(work, 'known_hosts'), server?.knownHostsLine ?? '');
   writeFileSync(

@@ -5,25 +5,17 @@
 // It stores nothing: its SFTP side answers every request with success, a directory for stat, and
 // a handle for open, in SFTP v3 with the OpenSSH extensions the copier needs. Build-time only.
 import ssh2 from 'ssh2';
+// ssh2's generateKeyPairSync now and then makes a key its own parseKey rejects; this draws again
+// (built by tsc before this script runs)
+import { generateKeyPair } from '../dist/test/helpers/ssh-keys.js';
 
 const FXP = { INIT: 1, VERSION: 2, OPEN: 3, LSTAT: 7, FSTAT: 8, STAT: 17, STATUS: 101, HANDLE: 102, ATTRS: 105 };
 const EXTENSIONS = ['posix-rename@openssh.com', 'fsync@openssh.com', 'lsetstat@openssh.com', 'statvfs@openssh.com'];
 const ATTR_PERMISSIONS = 0x4;
 
-/**
- * An ed25519 key pair in OpenSSH format that ssh2 can read back: about 1 in 500 of the keys
- * ssh2.utils.generateKeyPairSync makes fails its own parseKey ("Malformed OpenSSH private key").
- */
-export function generateUsableKeyPair() {
-  for (;;) {
-    const pair = ssh2.utils.generateKeyPairSync('ed25519');
-    if (!(ssh2.utils.parseKey(pair.private) instanceof Error)) return pair;
-  }
-}
-
 /** Listens on 127.0.0.1 (a free port); resolves with what a client needs to trust it. */
 export async function startWarmupServer() {
-  const hostKey = generateUsableKeyPair();
+  const hostKey = generateKeyPair();
   const server = new ssh2.Server({ hostKeys: [hostKey.private] }, (client) => {
     client.on('error', () => undefined);
     client.on('authentication', (ctx) => (ctx.method === 'publickey' ? ctx.accept() : ctx.reject(['publickey'])));
