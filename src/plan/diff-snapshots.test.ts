@@ -1,42 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { dir, file, link } from '../tree/entries-for-tests.js';
 import { snapshotFromEntries } from '../tree/snapshot.js';
 import { parentPath } from '../tree/tree-paths.js';
 import type { Change, EntryType, Snapshot, TreeEntry } from '../types.js';
 import { applyChanges } from './apply-changes.js';
 import { diffSnapshots } from './diff-snapshots.js';
 
-const file = (path: string, hash = 'h1', extra: Partial<TreeEntry> = {}): TreeEntry => ({
-  path,
-  type: 'file',
-  mode: 0o644,
-  uid: 0,
-  gid: 0,
-  size: 1,
-  mtimeMs: 1000,
-  hash,
-  ...extra,
-});
-const dir = (path: string, extra: Partial<TreeEntry> = {}): TreeEntry => ({
-  path,
-  type: 'dir',
-  mode: 0o755,
-  uid: 0,
-  gid: 0,
-  size: 0,
-  mtimeMs: 0,
-  ...extra,
-});
-const link = (path: string, target: string): TreeEntry => ({
-  path,
-  type: 'symlink',
-  mode: 0o777,
-  uid: 0,
-  gid: 0,
-  size: 0,
-  mtimeMs: 0,
-  target,
-});
 const snap = (...entries: TreeEntry[]): Snapshot => snapshotFromEntries(entries);
 const ops = (changes: readonly Change[]): string[] => changes.map((c) => `${c.op} ${c.path}`);
 

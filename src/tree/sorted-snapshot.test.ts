@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { TreeEntry } from '../types.js';
 import { diffSnapshots } from '../plan/diff-snapshots.js';
+import { dir } from './entries-for-tests.js';
 import { SortedSnapshot } from './sorted-snapshot.js';
 import { snapshotFromEntries } from './snapshot.js';
 
-const dir = (path: string): TreeEntry => ({
-  path,
-  type: 'dir',
-  mode: 0o755,
-  uid: 0,
-  gid: 0,
-  size: 0,
-  mtimeMs: 0,
-});
 
 test('a SortedSnapshot behaves as the Map it stands for', () => {
   const entries = [dir('a'), dir('a/b'), dir('a-c')];
