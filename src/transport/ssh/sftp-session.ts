@@ -3,6 +3,7 @@
 // in order, so independent requests are pipelined on the channel. A watchdog fails everything
 // outstanding when the node stops answering (a frozen node must fail alone and fast).
 import type { Attributes, InputAttributes, SFTPWrapper, Stats } from 'ssh2';
+import { ChannelDataCoalescer, type SendChannelData } from './channel-data-coalescer.js';
 import { SFTP_STATUS, SftpStatusError, SshConnectionLostError, SshTimeoutError } from './ssh-errors.js';
 
 export interface StatVfs {
@@ -28,17 +29,25 @@ export interface SftpSessionOptions {
   readonly socket?: { cork(): void; uncork(): void };
 }
 
+/** The parts of ssh2's SFTP object (not in its typings) that coalescing needs. */
+interface SftpInternals {
+  readonly _protocol?: Record<string, unknown>;
+  readonly outgoing?: { readonly id?: unknown; readonly packetSize?: unknown };
+}
+
 export class SftpSession {
   private readonly pending = new Set<Pending>();
   private lastAnswerAt = Date.now();
   private deadError: Error | undefined;
   private watchdog: NodeJS.Timeout | undefined;
-  private corked = false;
+  private flushScheduled = false;
+  private readonly coalescer: ChannelDataCoalescer | undefined;
 
   constructor(
     private readonly sftp: SFTPWrapper,
     private readonly options: SftpSessionOptions,
   ) {
+    this.coalescer = this.coalesceRequests();
     const lost = (what: string) => () =>
       this.kill(new SshConnectionLostError(`the SFTP channel ${what} (connection to the node lost)`));
     sftp.on('close', lost('closed'));
@@ -145,7 +154,7 @@ export class SftpSession {
         if (err === undefined || err === null) resolve(value as T);
         else reject(toSftpError(op, path, err));
       };
-      this.corkUntilNextTick();
+      this.flushAtEndOfTick();
       try {
         send(done);
       } catch (err) {
@@ -155,16 +164,54 @@ export class SftpSession {
     });
   }
 
-  /** A burst of pipelined requests (dozens per file) costs one syscall instead of one each. */
-  private corkUntilNextTick(): void {
+  /**
+   * A burst of pipelined requests (dozens per file) leaves at the end of the tick: as few SSH
+   * packets as fit (channel-data-coalescer.ts), in one socket write.
+   */
+  private flushAtEndOfTick(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
     const socket = this.options.socket;
-    if (socket === undefined || this.corked) return;
-    this.corked = true;
-    socket.cork();
+    socket?.cork();
     process.nextTick(() => {
-      this.corked = false;
-      socket.uncork();
+      this.flushScheduled = false;
+      if (this.deadError === undefined) this.coalescer?.flush();
+      socket?.uncork();
     });
+  }
+
+  /**
+   * Routes this channel's CHANNEL_DATA through a coalescer, flushed at the end of the tick. Every
+   * other message ssh2 sends on the connection first flushes what is queued, so nothing overtakes
+   * the requests (a close never passes the data before it). Without the expected internals
+   * (another ssh2 version), requests go out one packet each, as ssh2 sends them.
+   */
+  private coalesceRequests(): ChannelDataCoalescer | undefined {
+    const { _protocol: protocol, outgoing } = this.sftp as unknown as SftpInternals;
+    const channel = outgoing?.id;
+    const maxPacket = outgoing?.packetSize;
+    if (protocol === undefined || typeof channel !== 'number' || typeof maxPacket !== 'number') return undefined;
+    const send = protocol.channelData;
+    if (typeof send !== 'function' || maxPacket < 1024) return undefined;
+    const coalescer = new ChannelDataCoalescer((send as SendChannelData).bind(protocol), maxPacket);
+    protocol.channelData = (id: number, data: Buffer): void => {
+      if (id !== channel || !Buffer.isBuffer(data)) {
+        coalescer.flush();
+        (send as SendChannelData).call(protocol, id, data);
+        return;
+      }
+      coalescer.add(id, data);
+      if (coalescer.pendingBytes > 0) this.flushAtEndOfTick();
+    };
+    for (const name of FLUSHING_MESSAGES) {
+      const original = protocol[name];
+      if (typeof original !== 'function') continue;
+      protocol[name] = (...args: unknown[]): unknown => {
+        coalescer.flush();
+        return (original as (...a: unknown[]) => unknown).apply(protocol, args);
+      };
+    }
+    return coalescer;
   }
 
   private startWatchdog(): void {
@@ -187,6 +234,9 @@ export class SftpSession {
     this.watchdog = undefined;
   }
 }
+
+/** ssh2 Protocol methods that end a channel or the connection, or send on a channel besides its data. */
+const FLUSHING_MESSAGES = ['channelEOF', 'channelClose', 'channelExtData', 'signal', 'disconnect'] as const;
 
 function toSftpError(op: string, path: string, err: unknown): Error {
   if (err instanceof SftpStatusError) return err;
