@@ -83,9 +83,11 @@ for burst, suffix in ((1, ''), (3, '-burst3')):
         p50, p90, r.get('lat_p100') or 0, len(r['lat']), r['iters']), verdict(ok)))
 
 # ---- walk
-res = hf(d + '/walk.json')
+# the interleaved pair when there is one: hyperfine's back-to-back runs follow the VM's drift
+interleaved = hf(d + '/walk-interleaved.json')
+res = interleaved or hf(d + '/walk.json')
 find = next((r for k, r in res.items() if k.startswith('find -printf')), None)
-what = 'initial scan of the walk tree: <= find -printf'
+what = 'initial scan of the walk tree: <= find -printf' + (' (interleaved)' if interleaved else '')
 if ('walk', a.walk) in failed:
     rows.append((what, 'FAILED: ' + failed[('walk', a.walk)], verdict(False)))
 elif find is None or a.walk not in res:

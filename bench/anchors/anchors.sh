@@ -9,7 +9,8 @@
 #   watch    change-to-delivered latency of watcher daemons (clsync 0.4.5 + pdcp handler, lsyncd
 #            2.2.3 with one sync{} per node): lib/latency.py, $ITERS changes, p50/p90/max
 #   walk     initial scan of a 1,001,000-entry tree on a private tmpfs: find, clsync's initial walk,
-#            a Node.js walker (hyperfine --runs 3 --warmup 1); entries/s. Runs once, without a lab.
+#            a Node.js walker (hyperfine --runs 3 --warmup 1); entries/s; then find -printf and the
+#            candidates in turn (lib/interleave.py, WALK_ROUNDS=5). Runs once, without a lab.
 #
 # Environment:
 #   SCENARIOS="oneshot watch walk"  RUNS=5  ITERS=20  LAB_FAST_KEX=1  OUT=bench/results/<date>
@@ -245,6 +246,16 @@ walk() {
   done
   load "walk start"
   hf_each walk 3 "$@"
+  if [ ${#cands[@]} -gt 0 ]; then
+    # the verdict pair again, in turn (find, candidates, find, ...): hyperfine runs each walker's
+    # runs back to back, and this VM's speed drifts by a third within minutes
+    local pair=("find -printf '%s %T@ %p'" "find $tree -printf '%s %T@ %p\n' >/dev/null")
+    for c in "${cands[@]}"; do
+      pair+=("$(cand_label "$c")" "$(fill "$(cand_var WALK "$c")" tree "$tree" run_dir "$(run_dir "walk-$c")") >/dev/null")
+    done
+    "$PY" "$LIB/interleave.py" "$OUT/walk-interleaved.json" "${WALK_ROUNDS:-5}" "${pair[@]}" \
+      || log "WARNING: the interleaved walk pair failed"
+  fi
   load "walk end"
   node "$LIB/walk.js" "$tree" sync >"$OUT/walk-node-check.txt"   # entries counted by node
   for c in "${cands[@]}"; do   # what the candidate printed (its own entry count), once

@@ -103,6 +103,14 @@ if os.path.exists(d + '/walk.json'):
     for r in res:
         P('| `%s` | %.3f | %.3f-%.3f | %s | %.2f |' % (r['command'], r['median'], r['min'], r['max'],
                                                    format(int(ents / r['median']), ','), r['median'] / base))
+    if os.path.exists(d + '/walk-interleaved.json'):
+        il = json.load(open(d + '/walk-interleaved.json'))
+        P('\nThe same pair interleaved (one run of each in turn, %d rounds; the target check uses this):\n' % il['rounds'])
+        P('| walker | median s | min-max | x find -printf |')
+        P('|---|---|---|---|')
+        ibase = il['results'][0]['median']
+        for r in il['results']:
+            P('| `%s` | %.3f | %.3f-%.3f | %.2f |' % (r['command'], r['median'], r['min'], r['max'], r['median'] / ibase))
     if os.path.exists(d + '/walk-candidates.tsv'):
         P('\nWhat each candidate walker printed (its own count; check it against %s):\n' % format(ents, ','))
         for l in open(d + '/walk-candidates.tsv'):
