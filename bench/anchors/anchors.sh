@@ -5,7 +5,8 @@
 # project's lab with its own prefix/subnet/dir, several candidates per run, a walk candidate.
 #
 #   oneshot  push a payload once to all N nodes with pdcp, clush --copy and an xargs -P rsync loop
-#            (hyperfine --runs $RUNS --warmup 1), then check every copy with diff -r (admin side)
+#            (hyperfine --runs $RUNS --warmup 1), pdcp and the candidates again in turn
+#            (lib/interleave.py, ONESHOT_ROUNDS=5), then check every copy with diff -r (admin side)
 #   watch    change-to-delivered latency of watcher daemons (clsync 0.4.5 + pdcp handler, lsyncd
 #            2.2.3 with one sync{} per node): lib/latency.py, $ITERS changes, p50/p90/max
 #   walk     initial scan of a 1,001,000-entry tree on a private tmpfs: find, clsync's initial walk,
@@ -144,7 +145,7 @@ done
 # copied recursively into /srv/bench/TOOL/. rsync uses -I -W so every run copies everything, as
 # pdcp and clush do. Fanout: pdcp default (32), clush default (64, clush.conf), xargs -P 32.
 oneshot() {
-  local n=$1 p t c node src f up bad
+  local n=$1 p t c node src f up bad pdcp_cmd pair
   local cands; mapfile -t cands < <(cands_for ONESHOT)
   local tools=(pdcp clush rsync "${cands[@]}")
   local mk=(); for t in "${tools[@]}"; do mk+=("/srv/bench/$t/f4k" "/srv/bench/$t/f10m"); done
@@ -152,11 +153,13 @@ oneshot() {
   for p in f4k d50 f10m; do
     src=$W/pay/$p
     if [ $p = d50 ]; then
+      pdcp_cmd="pdcp -r $src /srv/bench/pdcp/"
       set -- -n pdcp  "pdcp -r $src /srv/bench/pdcp/" \
              -n clush "clush -o '-F $LAB_SSH_CONFIG' -w $LAB_NODE_RANGE --copy $src --dest /srv/bench/clush/" \
              -n rsync "xargs -P 32 -I{} sh -c 'rsync -a -I -W $src {}:/srv/bench/rsync/ || exit 1' <$WCOLL"
     else
       f=$src/$p.bin
+      pdcp_cmd="pdcp $f /srv/bench/pdcp/$p/"
       set -- -n pdcp  "pdcp $f /srv/bench/pdcp/$p/" \
              -n clush "clush -o '-F $LAB_SSH_CONFIG' -w $LAB_NODE_RANGE --copy $f --dest /srv/bench/clush/$p/" \
              -n rsync "xargs -P 32 -I{} sh -c 'rsync -a -I -W $f {}:/srv/bench/rsync/$p/ || exit 1' <$WCOLL"
@@ -167,6 +170,17 @@ oneshot() {
     done
     load "oneshot n$n $p start"
     hf_each "oneshot-n$n-$p" "$RUNS" "$@"
+    if [ ${#cands[@]} -gt 0 ] && [ "${ONESHOT_ROUNDS:-5}" -gt 0 ]; then
+      # pdcp and the candidates again, in turn: hyperfine runs each command's runs back to back,
+      # and this VM's speed drifts within minutes (the target check uses this pair)
+      pair=(pdcp "$pdcp_cmd")
+      for c in "${cands[@]}"; do
+        pair+=("$(cand_label "$c")" "$(fill "$(cand_var ONESHOT "$c")" hosts_file "$WCOLL" src_dir "$src" \
+          dest_dir "/srv/bench/$c/$p" run_dir "$(run_dir "oneshot-n$n-$p-$c")")")
+      done
+      "$PY" "$LIB/interleave.py" "$OUT/interleaved-oneshot-n$n-$p.json" "${ONESHOT_ROUNDS:-5}" "${pair[@]}" \
+        || log "WARNING: the interleaved one-shot runs (n$n $p) failed"
+    fi
     load "oneshot n$n $p end"
     # every node's copy must equal the source (admin-side overlay upper dir, no ssh)
     for t in "${tools[@]}"; do

@@ -57,6 +57,26 @@ if files:
                 c += ' x%.2f' % (r['median'] / base)
             cells.append(c)
         P('| %d | %s | %s |' % (n, names.get(pl, pl), ' | '.join(cells)))
+    ifiles = [f for f in (d + '/interleaved-' + os.path.basename(f) for f in files) if os.path.exists(f)]
+    if ifiles:
+        il = json.load(open(ifiles[0]))
+        itools = [r['command'] for r in il['results']]
+        P('\nThe same, pdcp and the candidates in turn (one run of each per round, %d rounds; median s, min-max;'
+          ' the target check uses these):\n' % il['rounds'])
+        P('| N | payload | ' + ' | '.join(itools) + ' |')
+        P('|---|---|' + '---|' * len(itools))
+        for f in ifiles:
+            n, pl = nkey(f), f.split('-')[-1][:-5]
+            res = {r['command']: r for r in hf(f)}
+            base = res.get('pdcp', {}).get('median')
+            cells = []
+            for t in itools:
+                r = res.get(t)
+                c = '-' if not r else '%.2f (%.2f-%.2f)' % (r['median'], r['min'], r['max'])
+                if r and base and t != 'pdcp':
+                    c += ' x%.2f' % (r['median'] / base)
+                cells.append(c)
+            P('| %d | %s | %s |' % (n, names.get(pl, pl), ' | '.join(cells)))
     fails = ['* %s, %s: %s' % (step, name, what) for (step, name), what in sorted(failed.items()) if step.startswith('oneshot-')]
     if fails:
         P('\nFailed commands (no figure):\n\n' + '\n'.join(fails))
