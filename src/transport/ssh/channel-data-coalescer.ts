@@ -28,13 +28,14 @@ export class ChannelDataCoalescer {
 
   /** Queue `data` for `channel`; a full packet's worth goes out at once. */
   add(channel: number, data: Buffer): void {
-    if (this.chunks.length > 0 && (channel !== this.channel || this.length + data.length > this.maxPacket))
-      this.flush();
     if (data.length * 2 >= this.maxPacket) {
-      // a bulk write: nothing to gain, and not worth a copy
+      // a bulk write: nothing to gain, and not worth a copy; what was queued goes first
+      this.flush();
       this.send(channel, data);
       return;
     }
+    if (this.chunks.length > 0 && (channel !== this.channel || this.length + data.length > this.maxPacket))
+      this.flush();
     this.channel = channel;
     this.chunks.push(data);
     this.length += data.length;
