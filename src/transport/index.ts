@@ -6,8 +6,10 @@
 // nodes whose sshd has no usable SFTP subsystem.
 // Transports are imported on demand: loading execa (pdcp, local) costs ~90 ms and ssh2 ~35 ms of
 // start-up, which a cron run with the other transport should not pay.
+import { join } from 'node:path';
 import type { SyncConfig } from '../config/sync-config.js';
 import { TransportError } from '../errors.js';
+import { jobKey } from '../ledger/job-key.js';
 import type { Transports } from '../sync/sync-hosts.js';
 import type { ConnectionSettings, Transport } from '../types.js';
 
@@ -26,8 +28,10 @@ export function connectionSettings(config: SyncConfig): ConnectionSettings {
 /** Throws TransportError (exit 2, nothing sent) when the chosen transport cannot run here. */
 export async function createTransports(config: SyncConfig, keepConnections: boolean): Promise<Transports> {
   const settings = connectionSettings(config);
+  // in the job's state dir (the ledger's), which exists before the first push
+  const orphanFile = join(config.stateDir, jobKey(config.label, config.watchDir, config.destDir), 'ssh-orphans.json');
   const ssh = async (): Promise<Transport> =>
-    (await import('./ssh/ssh-transport.js')).createSshTransport(settings, { keepConnections });
+    (await import('./ssh/ssh-transport.js')).createSshTransport(settings, { keepConnections, orphanFile });
   const pdcp = async (): Promise<Transport | string> => {
     const { checkPdcpAvailable, createPdcpTransport } = await import('./pdcp/pdcp-transport.js');
     return (await checkPdcpAvailable()) ?? createPdcpTransport(settings, { remoteTmp: config.remoteTmp });

@@ -184,6 +184,44 @@ for (const [transport, slot] of [
         assert.deepEqual(onNode(victim, 'passwd'), inSource('passwd'));
       });
     }
+
+    if (transport === 'ssh') {
+      test('a link lost mid-write leaves the temp file on the node; the next run removes it, whichever process it is', async () => {
+        const victim = lab.nodes[1] as string;
+        const others = lab.nodes.filter((n) => n !== victim).join(',');
+        const destOnVictim = lab.path(victim, DEST);
+        const bigTemps = (): string[] =>
+          existsSync(destOnVictim) ? readdirSync(destOnVictim).filter((n) => n.startsWith('.big.bin.clsync-hpc.')) : [];
+        await writeFile(join(src, 'big.bin'), Buffer.alloc(96 * 1024 * 1024, 'clsync-hpc '));
+        const running = runCli(args('-x', others, '--command-timeout', '5'));
+        // cut the node's link as soon as the temp appears: the connection then dies with it half
+        // written, and the unlink cannot be sent either
+        const deadline = Date.now() + 20_000;
+        while (bigTemps().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+        lab.fail(victim, 'link');
+        let run;
+        try {
+          run = await running;
+        } finally {
+          lab.heal(victim);
+        }
+        assert.equal(run.status, 1, run.stderr);
+        assert.equal(report().hosts.find((h) => h.host === victim)?.error?.class, 'timeout');
+        assert.equal(onNode(victim, 'big.bin'), undefined, 'never renamed into place');
+        assert.equal(bigTemps().length, 1, 'the node kept the temp (the unlink could not be sent)');
+
+        run = await runCli(args('-x', others));
+        assert.equal(run.status, 0, run.stderr);
+        assert.deepEqual(bigTemps(), [], 'the next run removed it first');
+        assert.deepEqual(leftovers(lab, victim), []);
+        assert.deepEqual(onNode(victim, 'big.bin'), inSource('big.bin'));
+
+        await unlink(join(src, 'big.bin'));
+        run = await runCli(args('-x', others));
+        assert.equal(run.status, 0, run.stderr);
+        assert.equal(onNode(victim, 'big.bin'), undefined);
+      });
+    }
   });
 }
 

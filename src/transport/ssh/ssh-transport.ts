@@ -14,6 +14,7 @@ import { ConnectionPool, type SshTransportStats } from './connection-pool.js';
 import { KnownHostsStore } from './host-key-policy.js';
 import { SFTP_STATUS, HostAbortedError, SshConnectionLostError, SshTimeoutError } from './ssh-errors.js';
 import { EndpointResolver, type EndpointEnvironment } from './ssh-endpoint.js';
+import { OrphanTemps } from './orphan-temps.js';
 import { isStatus } from './sftp-session.js';
 
 export interface SshTransportOptions {
@@ -32,6 +33,11 @@ export interface SshTransportOptions {
   readonly onNote?: (message: string) => void;
   /** For tests: home, local user and agent socket instead of the process's. */
   readonly environment?: EndpointEnvironment;
+  /**
+   * Where temp files that a lost connection left on a node are listed (orphan-temps.ts), so that a
+   * later run removes them; undefined = only this process remembers them.
+   */
+  readonly orphanFile?: string;
 }
 
 export interface SshTransport extends Transport {
@@ -65,7 +71,7 @@ export function createSshTransport(
     options.idleCloseMs ?? 60_000,
   );
   /** Temp files a failed push could not remove, per host: removed first thing on the next connection. */
-  const orphans = new Map<string, Set<string>>();
+  let orphans: OrphanTemps | undefined;
   let prepared: Promise<void> | undefined;
 
   async function pushHost(
@@ -130,11 +136,7 @@ export function createSshTransport(
       try {
         await removeOrphans(host, conn);
         const out = await applyBatch(conn.session, batch, content, deps, tuning);
-        if (out.leftoverTemps.length > 0) {
-          const set = orphans.get(host) ?? new Set<string>();
-          for (const t of out.leftoverTemps) set.add(t);
-          orphans.set(host, set);
-        }
+        orphans?.add(host, out.leftoverTemps);
         for (const dir of out.keptDirs) options.onNote?.(`${host}: ${dir} not deleted: directory not empty`);
         if (out.error === undefined) {
           pool.release(host, conn);
@@ -159,22 +161,34 @@ export function createSshTransport(
   }
 
   async function removeOrphans(host: string, conn: SshConnection): Promise<void> {
-    const set = orphans.get(host);
-    if (set === undefined || set.size === 0) return;
+    const list = orphans;
+    if (list === undefined) return;
     await Promise.all(
-      [...set].map((tmp) =>
+      list.of(host).map((tmp) =>
         conn.session.unlink(tmp).then(
-          () => set.delete(tmp),
+          () => list.remove(host, tmp),
           (err: unknown) => {
-            if (isStatus(err, SFTP_STATUS.NO_SUCH_FILE)) set.delete(tmp);
+            if (isStatus(err, SFTP_STATUS.NO_SUCH_FILE)) list.remove(host, tmp);
           },
         ),
       ),
     );
   }
 
+  /** The orphan list as it is after a push; a state dir we cannot write costs a note, not the push. */
+  async function saveOrphans(): Promise<void> {
+    try {
+      await orphans?.save();
+    } catch (err) {
+      options.onNote?.(`cannot record leftover temp files in ${options.orphanFile}: ${(err as Error).message}`);
+    }
+  }
+
   const prepare = (): Promise<void> =>
-    (prepared ??= resolver.prepare().then((notes) => notes.forEach((n) => options.onNote?.(n))));
+    (prepared ??= Promise.all([resolver.prepare(), OrphanTemps.load(options.orphanFile)]).then(([notes, list]) => {
+      orphans = list;
+      notes.forEach((n) => options.onNote?.(n));
+    }));
 
   return {
     name: 'ssh',
@@ -190,7 +204,7 @@ export function createSshTransport(
       const content = new BatchContent(batch);
       const deps = changeDependencies(batch.changes.map((c) => c.path));
       const limit = pLimit(Math.max(1, pushOptions.fanout));
-      return Promise.all(
+      const results = await Promise.all(
         hosts.map((host) =>
           limit(async () => {
             const result = await pushHost(host, batch, content, deps, pushOptions.signal);
@@ -199,6 +213,8 @@ export function createSshTransport(
           }),
         ),
       );
+      await saveOrphans();
+      return results;
     },
     stats: () => pool.stats(),
     close: () => pool.closeAll(),
