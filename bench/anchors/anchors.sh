@@ -94,6 +94,8 @@ cand_resident() { local v; v=CANDIDATE_RESIDENT_$(cand_key "$1"); [ -n "${!v:-}"
 cands_for() { # KIND -> names of the candidates that have a template for it
   local c; for c in $CANDIDATES; do [ -z "$(cand_var "$1" "$c")" ] || echo "$c"; done; }
 run_dir() { local d=$W/run/$1; rm -rf "$d"; mkdir -p "$d"; echo "$d"; }
+# the same dir as it is (the interleaved rounds after hyperfine: the no-change candidate's state stays)
+run_path() { local d=$W/run/$1; mkdir -p "$d"; echo "$d"; }
 # hf_each STEP RUNS -n NAME CMD [-n NAME CMD...]: one hyperfine per command (a failing command must
 # not drop the rows after it), results merged into $OUT/STEP.json in the given order. A command
 # that fails is run once more with its output kept in $OUT/STEP.<name>.fail.log, and noted in
@@ -176,7 +178,7 @@ oneshot() {
       pair=(pdcp "$pdcp_cmd")
       for c in "${cands[@]}"; do
         pair+=("$(cand_label "$c")" "$(fill "$(cand_var ONESHOT "$c")" hosts_file "$WCOLL" src_dir "$src" \
-          dest_dir "/srv/bench/$c/$p" run_dir "$(run_dir "oneshot-n$n-$p-$c")")")
+          dest_dir "/srv/bench/$c/$p" run_dir "$(run_path "oneshot-n$n-$p-$c")")")
       done
       "$PY" "$LIB/interleave.py" "$OUT/interleaved-oneshot-n$n-$p.json" "${ONESHOT_ROUNDS:-5}" "${pair[@]}" \
         || log "WARNING: the interleaved one-shot runs (n$n $p) failed"
@@ -265,7 +267,7 @@ walk() {
     # runs back to back, and this VM's speed drifts by a third within minutes
     local pair=("find -printf '%s %T@ %p'" "find $tree -printf '%s %T@ %p\n' >/dev/null")
     for c in "${cands[@]}"; do
-      pair+=("$(cand_label "$c")" "$(fill "$(cand_var WALK "$c")" tree "$tree" run_dir "$(run_dir "walk-$c")") >/dev/null")
+      pair+=("$(cand_label "$c")" "$(fill "$(cand_var WALK "$c")" tree "$tree" run_dir "$(run_path "walk-$c")") >/dev/null")
     done
     "$PY" "$LIB/interleave.py" "$OUT/walk-interleaved.json" "${WALK_ROUNDS:-5}" "${pair[@]}" \
       || log "WARNING: the interleaved walk pair failed"
