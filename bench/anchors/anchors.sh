@@ -156,13 +156,13 @@ oneshot() {
     src=$W/pay/$p
     if [ $p = d50 ]; then
       pdcp_cmd="pdcp -r $src /srv/bench/pdcp/"
-      set -- -n pdcp  "pdcp -r $src /srv/bench/pdcp/" \
+      set -- -n pdcp  "$pdcp_cmd" \
              -n clush "clush -o '-F $LAB_SSH_CONFIG' -w $LAB_NODE_RANGE --copy $src --dest /srv/bench/clush/" \
              -n rsync "xargs -P 32 -I{} sh -c 'rsync -a -I -W $src {}:/srv/bench/rsync/ || exit 1' <$WCOLL"
     else
       f=$src/$p.bin
       pdcp_cmd="pdcp $f /srv/bench/pdcp/$p/"
-      set -- -n pdcp  "pdcp $f /srv/bench/pdcp/$p/" \
+      set -- -n pdcp  "$pdcp_cmd" \
              -n clush "clush -o '-F $LAB_SSH_CONFIG' -w $LAB_NODE_RANGE --copy $f --dest /srv/bench/clush/$p/" \
              -n rsync "xargs -P 32 -I{} sh -c 'rsync -a -I -W $f {}:/srv/bench/rsync/$p/ || exit 1' <$WCOLL"
     fi

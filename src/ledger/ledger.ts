@@ -11,6 +11,11 @@ import { JobLock } from './job-lock.js';
 import { type HostLedgerState, type LedgerResult, UNKNOWN_HOST } from './ledger-types.js';
 import { ManifestStore } from './manifest-store.js';
 
+/** The job's own directory in the state dir: the ledger, and what transports keep for the job. */
+export function ledgerDir(stateDir: string, jobKey: string): string {
+  return join(stateDir, jobKey);
+}
+
 export class Ledger {
   /** Things open() repaired, one line each (e.g. a host whose manifest file was missing). */
   readonly warnings: string[] = [];
@@ -31,7 +36,7 @@ export class Ledger {
    * plan can be printed while the daemon of the same job runs; a missing state dir reads as empty.
    */
   static async open(stateDir: string, jobKey: string, options: { readOnly?: boolean } = {}): Promise<Ledger> {
-    const dir = join(stateDir, jobKey);
+    const dir = ledgerDir(stateDir, jobKey);
     if (options.readOnly === true) {
       const ledger = new Ledger(dir, undefined, await ManifestStore.openReadOnly(join(dir, 'manifests')));
       await ledger.load();

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { SyncConfig } from '../config/sync-config.js';
 import { TransportError } from '../errors.js';
 import { jobKey } from '../ledger/job-key.js';
+import { ledgerDir } from '../ledger/ledger.js';
 import type { Transports } from '../sync/sync-hosts.js';
 import type { ConnectionSettings, Transport } from '../types.js';
 
@@ -28,8 +29,8 @@ export function connectionSettings(config: SyncConfig): ConnectionSettings {
 /** Throws TransportError (exit 2, nothing sent) when the chosen transport cannot run here. */
 export async function createTransports(config: SyncConfig, keepConnections: boolean): Promise<Transports> {
   const settings = connectionSettings(config);
-  // in the job's state dir (the ledger's), which exists before the first push
-  const orphanFile = join(config.stateDir, jobKey(config.label, config.watchDir, config.destDir), 'ssh-orphans.json');
+  // next to the job's ledger, whose directory exists before the first push
+  const orphanFile = join(ledgerDir(config.stateDir, jobKey(config.label, config.watchDir, config.destDir)), 'ssh-orphans.json');
   const ssh = async (): Promise<Transport> =>
     (await import('./ssh/ssh-transport.js')).createSshTransport(settings, { keepConnections, orphanFile });
   const pdcp = async (): Promise<Transport | string> => {

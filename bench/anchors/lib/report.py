@@ -42,41 +42,35 @@ if files:
     P('| N | payload | ' + ' | '.join(tools) + ' |')
     P('|---|---|' + '---|' * len(tools))
     names = {'f4k': '1 x 4 KiB', 'd50': '50 x 2 KiB (dir)', 'f10m': '1 x 10 MiB'}
-    for f in files:
-        n, pl = nkey(f), f.split('-')[-1][:-5]
-        res = {r['command']: r for r in hf(f)}
-        base = res.get(tools[0], {}).get('median')
-        cells = []
-        for t in tools:
-            r = res.get(t)
-            if not r:
-                cells.append('**FAILED**' if (os.path.basename(f)[:-5], t) in failed else '-')
-                continue
-            c = '%.2f (%.2f-%.2f)' % (r['median'], r['min'], r['max'])
-            if base and t != tools[0]:
-                c += ' x%.2f' % (r['median'] / base)
-            cells.append(c)
-        P('| %d | %s | %s |' % (n, names.get(pl, pl), ' | '.join(cells)))
+
+    def oneshot_rows(files, tools, mark_failed):
+        """A row per (N, payload) file: median (min-max) per tool, xN against the first tool."""
+        for f in files:
+            n, pl = nkey(f), f.split('-')[-1][:-5]
+            res = {r['command']: r for r in hf(f)}
+            base = res.get(tools[0], {}).get('median')
+            cells = []
+            for t in tools:
+                r = res.get(t)
+                if not r:
+                    cells.append('**FAILED**' if mark_failed and (os.path.basename(f)[:-5], t) in failed else '-')
+                    continue
+                c = '%.2f (%.2f-%.2f)' % (r['median'], r['min'], r['max'])
+                if base and t != tools[0]:
+                    c += ' x%.2f' % (r['median'] / base)
+                cells.append(c)
+            P('| %d | %s | %s |' % (n, names.get(pl, pl), ' | '.join(cells)))
+
+    oneshot_rows(files, tools, True)
     ifiles = [f for f in (d + '/interleaved-' + os.path.basename(f) for f in files) if os.path.exists(f)]
     if ifiles:
         il = json.load(open(ifiles[0]))
-        itools = [r['command'] for r in il['results']]
+        itools = [r['command'] for r in il['results']]  # pdcp first
         P('\nThe same, pdcp and the candidates in turn (one run of each per round, %d rounds; median s, min-max;'
           ' the target check uses these):\n' % il['rounds'])
         P('| N | payload | ' + ' | '.join(itools) + ' |')
         P('|---|---|' + '---|' * len(itools))
-        for f in ifiles:
-            n, pl = nkey(f), f.split('-')[-1][:-5]
-            res = {r['command']: r for r in hf(f)}
-            base = res.get('pdcp', {}).get('median')
-            cells = []
-            for t in itools:
-                r = res.get(t)
-                c = '-' if not r else '%.2f (%.2f-%.2f)' % (r['median'], r['min'], r['max'])
-                if r and base and t != 'pdcp':
-                    c += ' x%.2f' % (r['median'] / base)
-                cells.append(c)
-            P('| %d | %s | %s |' % (n, names.get(pl, pl), ' | '.join(cells)))
+        oneshot_rows(ifiles, itools, False)
     fails = ['* %s, %s: %s' % (step, name, what) for (step, name), what in sorted(failed.items()) if step.startswith('oneshot-')]
     if fails:
         P('\nFailed commands (no figure):\n\n' + '\n'.join(fails))

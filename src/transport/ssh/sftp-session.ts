@@ -191,13 +191,14 @@ export class SftpSession {
     const channel = outgoing?.id;
     const maxPacket = outgoing?.packetSize;
     if (protocol === undefined || typeof channel !== 'number' || typeof maxPacket !== 'number') return undefined;
-    const send = protocol.channelData;
-    if (typeof send !== 'function' || maxPacket < 1024) return undefined;
-    const coalescer = new ChannelDataCoalescer((send as SendChannelData).bind(protocol), maxPacket);
+    const original = protocol.channelData;
+    if (typeof original !== 'function' || maxPacket < 1024) return undefined;
+    const send = (original as SendChannelData).bind(protocol);
+    const coalescer = new ChannelDataCoalescer(send, maxPacket);
     protocol.channelData = (id: number, data: Buffer): void => {
       if (id !== channel || !Buffer.isBuffer(data)) {
         coalescer.flush();
-        (send as SendChannelData).call(protocol, id, data);
+        send(id, data);
         return;
       }
       coalescer.add(id, data);
