@@ -104,6 +104,13 @@ describe('loadHosts', () => {
     });
   });
 
+  it('loads a file of 300,000 hosts (no push(...spread) overflowing the stack)', async () => {
+    const big = join(dir, 'big.txt');
+    await writeFile(big, Array.from({ length: 300_000 }, (_, i) => `n${i}`).join('\n'));
+    const hosts = await loadHosts({ files: [big], inline: [], exclude: [] });
+    assert.equal(hosts.length, 300_000);
+  });
+
   it('refuses an empty result: a file with comments only', async () => {
     await assert.rejects(loadHosts({ files: [empty], inline: [], exclude: [] }), {
       name: 'UsageError',

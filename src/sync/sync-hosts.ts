@@ -45,7 +45,7 @@ export async function syncHosts(deps: SyncHostsDeps, hosts: readonly string[], w
   const changes: Change[] = [];
   for (const plan of plans) {
     deps.onPlan?.(plan);
-    changes.push(...plan.changes);
+    for (const change of plan.changes) changes.push(change); // push(...) overflows the stack at ~100k
     if (plan.changes.length === 0) {
       for (const host of plan.hosts) reports.push({ host, status: 'unchanged', attempts: 0, sent: 0, deleted: 0 });
       continue;
@@ -56,7 +56,7 @@ export async function syncHosts(deps: SyncHostsDeps, hosts: readonly string[], w
       continue;
     }
     if (deps.signal?.aborted) break;
-    reports.push(...(await pushPlan(deps, plan)));
+    for (const report of await pushPlan(deps, plan)) reports.push(report);
   }
   return { hosts: reports, changes };
 }

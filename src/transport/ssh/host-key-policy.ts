@@ -34,7 +34,8 @@ export class KnownHostsStore {
 
   async entries(files: readonly string[]): Promise<KnownHostEntry[]> {
     const all: KnownHostEntry[] = [];
-    for (const file of files) all.push(...(await this.load(file)));
+    // a loop: a cluster's known_hosts can hold more lines than a spread can pass as arguments
+    for (const file of files) for (const entry of await this.load(file)) all.push(entry);
     return all;
   }
 
