@@ -14,7 +14,8 @@
 #   knobs, passed through to bench/anchors/anchors.sh: RUNS=5 ITERS=20 LAB_FAST_KEX=1 CLSYNC_TW
 #     LSYNCD_DELAY WALK_DIRS WALK_FILES; and memory.sh's MEMORY_*.
 #   BURSTS="1 3"   watch burst sizes (BURST=K alone = BURSTS=K)
-#   CANDIDATES     default: clsync-hpc-ssh clsync-hpc-pdcp clsync-hpc-ssh-nochange clsync-hpc-scan;
+#   CANDIDATES     default: clsync-hpc-ssh clsync-hpc-pdcp clsync-hpc-ssh-nochange clsync-hpc-scan
+#                  clsync-hpc-scan-find (the scan without the addon);
 #                  CANDIDATES= (empty) measures the anchors alone (no build of the CLI needed)
 #   OUT=bench/results/<date>_<time>   results dir (raw data, report.md)
 # Lab: test/lab/lab.sh with LAB_NS_PREFIX=b LAB_DIR=/tmp/clsync-bench-lab LAB_SUBNET=10.231.98
@@ -46,7 +47,7 @@ SNAP=$(mktemp -d /tmp/clsync-bench-dist.XXXXXX)
 trap 'rm -rf "$SNAP"' EXIT
 CLI="node $SNAP/dist/src/cli/launch.cjs"   # the installed binary: bundle + code cache
 SSHCFG=$LAB_DIR/ssh_config                        # written by lab.sh up, before any template runs
-[ -n "${CANDIDATES+x}" ] || CANDIDATES="clsync-hpc-ssh clsync-hpc-pdcp clsync-hpc-ssh-nochange clsync-hpc-scan"
+[ -n "${CANDIDATES+x}" ] || CANDIDATES="clsync-hpc-ssh clsync-hpc-pdcp clsync-hpc-ssh-nochange clsync-hpc-scan clsync-hpc-scan-find"
 export CANDIDATES
 if [ -n "$CANDIDATES" ]; then
   for f in dist/src/cli/launch.cjs dist/bundle/clsync-hpc.js dist/bench/scan-walk.js; do
@@ -55,6 +56,12 @@ if [ -n "$CANDIDATES" ]; then
   mkdir -p "$SNAP/dist/bench"
   cp -a "$REPO/dist/src" "$REPO/dist/bundle" "$SNAP/dist/"
   cp -a "$REPO/dist/bench/scan-walk.js" "$SNAP/dist/bench/"
+  # the scan's addon (the bundle has its own copy), where tree-lister-addon.ts looks first
+  if [ -f "$REPO/build/Release/tree_lister.node" ]; then
+    cp "$REPO/build/Release/tree_lister.node" "$SNAP/dist/src/tree/tree-lister.node"
+  else
+    log "WARNING: build/Release/tree_lister.node is missing (npm ci builds it): the scan uses find(1)"
+  fi
   cp "$REPO/package.json" "$SNAP/"
   ln -s "$REPO/node_modules" "$SNAP/node_modules"
   # a copy taken while someone's tsc is emitting can be inconsistent: every relative import (and
@@ -87,7 +94,7 @@ fresh() { echo "d=\$(mktemp -d /tmp/clsync-bench-state.XXXXXX) && { $CLI $common
 export CANDIDATE_ONESHOT_clsync_hpc_ssh CANDIDATE_ONESHOT_clsync_hpc_pdcp CANDIDATE_ONESHOT_clsync_hpc_ssh_nochange \
        CANDIDATE_LABEL_clsync_hpc_ssh_nochange CANDIDATE_WATCH_clsync_hpc_ssh CANDIDATE_WATCH_clsync_hpc_pdcp \
        CANDIDATE_RESIDENT_clsync_hpc_ssh CANDIDATE_RESIDENT_clsync_hpc_pdcp CANDIDATE_WALK_clsync_hpc_scan \
-       CANDIDATE_LABEL_clsync_hpc_scan
+       CANDIDATE_LABEL_clsync_hpc_scan CANDIDATE_WALK_clsync_hpc_scan_find CANDIDATE_LABEL_clsync_hpc_scan_find
 CANDIDATE_ONESHOT_clsync_hpc_ssh=$(fresh ssh)
 CANDIDATE_ONESHOT_clsync_hpc_pdcp=$(fresh pdcp)
 # steady state: one state dir for all runs of a (N, payload); hyperfine's warmup run does the copy
@@ -100,6 +107,9 @@ CANDIDATE_RESIDENT_clsync_hpc_ssh=2     # node + its python inotify helper
 CANDIDATE_RESIDENT_clsync_hpc_pdcp=2
 CANDIDATE_WALK_clsync_hpc_scan="node $SNAP/dist/bench/scan-walk.js {tree}"
 CANDIDATE_LABEL_clsync_hpc_scan="clsync-hpc scanTree"
+# the same scan without the addon (a machine without a C compiler at install time): find(1) lists
+CANDIDATE_WALK_clsync_hpc_scan_find="env CLSYNC_HPC_NATIVE_LISTER=0 node $SNAP/dist/bench/scan-walk.js {tree}"
+CANDIDATE_LABEL_clsync_hpc_scan_find="clsync-hpc scanTree (find(1), no addon)"
 
 # ---- run
 [ $# -gt 0 ] || set -- 8 32

@@ -32,7 +32,7 @@ async function main(): Promise<number> {
   for (const warning of warnings.slice(0, 10)) process.stderr.write(`scan-walk: warning: ${warning}\n`);
   process.stdout.write(
     `${stats.entries} entries, ${stats.dirsWalked} dirs walked, ${stats.filesHashed} files hashed ` +
-      `(${stats.bytesHashed} bytes), ${Math.round(stats.durationMs)} ms\n`,
+      `(${stats.bytesHashed} bytes), ${Math.round(stats.durationMs)} ms, listed by ${stats.lister}\n`,
   );
   return 0;
 }

@@ -3,10 +3,11 @@
 //   dist/bundle/clsync-hpc.js          dist/src/cli/main.js and everything it imports (ssh2, execa…)
 //   dist/bundle/stat-worker.js         the scan's worker thread (stat-pool.ts starts it by URL)
 //   dist/bundle/*.node                 ssh2's native crypto and cpu-features, copied
+//   dist/bundle/tree-lister.node       native/tree-lister.c as npm ci built it (if it could)
 //   dist/bundle/clsync-hpc.js.v8cache  what warm-up runs compiled (see below)
 //   dist/bundle/package.json           {"type": "commonjs"}: the .js files here are CommonJS
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +82,9 @@ await esbuild.build({
   plugins: [ssh2Patched],
 });
 writeFileSync(join(out, 'package.json'), '{ "type": "commonjs" }\n');
+// tree-lister-addon.ts looks next to the bundle first; without a build, scans use find(1)
+const treeLister = join(root, 'build', 'Release', 'tree_lister.node');
+if (existsSync(treeLister)) copyFileSync(treeLister, join(out, 'tree-lister.node'));
 
 // The code cache: what warm-up runs of the real binary compiled, so that it holds the functions a
 // cron run uses and not the whole bundle (an eagerly compiled cache is 2.4 times bigger and made a

@@ -39,7 +39,8 @@ export async function runOnce(config: SyncConfig, streams: CliStreams): Promise<
     for (const warning of scan.warnings) log.warn(warning);
     if (!config.dryRun) await hashCache.save(cacheFile);
     log.verbose(
-      `scanned ${config.watchDir}: ${scan.snapshot.size} entries, ${scan.stats.filesHashed} hashed, ${Math.round(scan.stats.durationMs)} ms`,
+      `scanned ${config.watchDir}: ${scan.snapshot.size} entries, ${scan.stats.filesHashed} hashed, ${Math.round(scan.stats.durationMs)} ms` +
+        (scan.stats.lister === 'thread' ? '' : ` (listed by ${scan.stats.lister === 'native' ? 'the native lister' : 'find(1)'})`),
     );
 
     const planView: PlanGroupView[] = [];

@@ -52,7 +52,12 @@ export async function scanSubtrees(
   const snapshot = fixAutoDirs(merged, targets, probe);
   return {
     snapshot,
-    stats: { entries: snapshot.size, ...session.counters, durationMs: performance.now() - started },
+    stats: {
+      entries: snapshot.size,
+      ...session.counters,
+      durationMs: performance.now() - started,
+      lister: engine.lister,
+    },
     warnings: session.warnings,
   };
 }

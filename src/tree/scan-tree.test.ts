@@ -288,31 +288,35 @@ test('worker threads give the same snapshot as the in-thread scan', async () => 
   assert.deepEqual([...pooled.snapshot.values()], [...inline.snapshot.values()]);
 });
 
-test('find(1) listing gives the same snapshot, warnings and hash-cache fields as the in-thread scan', async () => {
-  const root = freshDir();
-  const odd = ['new\nline', 'sp ace', `q'uo"te`, '$(touch pwned)', '-rf', 'é'];
-  for (const d of ['d1', ...odd.map((o) => `d${o}`)]) {
-    mkdirSync(join(root, d));
-    for (const name of [...odd, 'plain']) writeFileSync(join(root, d, name), `${d}/${name}`);
-    for (let i = 0; i < 5; i++) writeFileSync(join(root, d, `f${i}`), '');
-    symlinkSync('target with space', join(root, d, 'link'));
-  }
-  mkdirSync(join(root, 'd1', 'empty'));
-  mkdirSync(join(root, 'd1', 'sub'));
-  writeFileSync(join(root, 'd1', 'sub', 'deep'), 'x');
-  writeFileSync(Buffer.from(`${join(root, 'd1')}/\xff`, 'latin1'), 'bad name');
-  execFileSync('mkfifo', [join(root, 'd1', 'fifo')]);
-  // Old enough for the hash cache to trust (see RACY_MARGIN_MS).
-  await sleep(RACY_MARGIN_MS + 50);
-  const cacheA = new HashCache();
-  const cacheB = new HashCache();
-  const inline = await scanTree(root, permitAll, { workers: 0, hashCache: cacheA });
-  const found = await scanTree(root, permitAll, { findAfterEntries: 0, hashCache: cacheB });
-  assert.deepEqual([...found.snapshot.values()], [...inline.snapshot.values()]);
-  assert.deepEqual(found.warnings, inline.warnings);
-  assert.equal(found.warnings.length, 2); // the non-UTF-8 name and the FIFO
-  // Same size/mtime/ctime/ino: a cache written by one engine is valid for the other.
-  const again = await scanTree(root, permitAll, { findAfterEntries: 0, hashCache: cacheA });
-  assert.equal(again.stats.filesHashed, 0);
-  assert.ok(inline.stats.filesHashed > 0);
-});
+for (const lister of ['find', 'native'] as const) {
+  test(`${lister === 'find' ? 'find(1)' : 'the addon'} listing gives the same snapshot, warnings and hash-cache fields as the in-thread scan`, async () => {
+    const root = freshDir();
+    const odd = ['new\nline', 'sp ace', `q'uo"te`, '$(touch pwned)', '-rf', 'é'];
+    for (const d of ['d1', ...odd.map((o) => `d${o}`)]) {
+      mkdirSync(join(root, d));
+      for (const name of [...odd, 'plain']) writeFileSync(join(root, d, name), `${d}/${name}`);
+      for (let i = 0; i < 5; i++) writeFileSync(join(root, d, `f${i}`), '');
+      symlinkSync('target with space', join(root, d, 'link'));
+    }
+    mkdirSync(join(root, 'd1', 'empty'));
+    mkdirSync(join(root, 'd1', 'sub'));
+    writeFileSync(join(root, 'd1', 'sub', 'deep'), 'x');
+    writeFileSync(Buffer.from(`${join(root, 'd1')}/\xff`, 'latin1'), 'bad name');
+    execFileSync('mkfifo', [join(root, 'd1', 'fifo')]);
+    // Old enough for the hash cache to trust (see RACY_MARGIN_MS).
+    await sleep(RACY_MARGIN_MS + 50);
+    const cacheA = new HashCache();
+    const cacheB = new HashCache();
+    const inline = await scanTree(root, permitAll, { workers: 0, hashCache: cacheA });
+    const found = await scanTree(root, permitAll, { findAfterEntries: 0, bigTreeLister: lister, hashCache: cacheB });
+    assert.equal(found.stats.lister, lister);
+    assert.equal(inline.stats.lister, 'thread');
+    assert.deepEqual([...found.snapshot.values()], [...inline.snapshot.values()]);
+    assert.deepEqual(found.warnings, inline.warnings);
+    assert.equal(found.warnings.length, 2); // the non-UTF-8 name and the FIFO
+    // Same size/mtime/ctime/ino: a cache written by one engine is valid for the other.
+    const again = await scanTree(root, permitAll, { findAfterEntries: 0, bigTreeLister: lister, hashCache: cacheA });
+    assert.equal(again.stats.filesHashed, 0);
+    assert.ok(inline.stats.filesHashed > 0);
+  });
+}

@@ -27,7 +27,12 @@ export async function scanTree(
     options.hashCache?.retainOnlyFiles(entries);
     return {
       snapshot,
-      stats: { entries: snapshot.size, ...session.counters, durationMs: performance.now() - started },
+      stats: {
+        entries: snapshot.size,
+        ...session.counters,
+        durationMs: performance.now() - started,
+        lister: engine.lister,
+      },
       warnings: session.warnings,
     };
   } finally {

@@ -10,6 +10,8 @@ export interface ScanStats {
   readonly filesHashed: number;
   readonly bytesHashed: number;
   readonly durationMs: number;
+  /** Who listed the big part of the tree: this thread alone, the addon, or find(1). */
+  readonly lister: 'thread' | BigTreeListerKind;
 }
 
 export interface ScanResult {
@@ -18,6 +20,8 @@ export interface ScanResult {
   /** Things skipped and why (unreadable dirs, non-UTF-8 names, sockets…), one line each. */
   readonly warnings: string[];
 }
+
+export type BigTreeListerKind = 'native' | 'find';
 
 export interface ScanOptions {
   /** Reuse hashes of unchanged files (and remember new ones). */
@@ -28,8 +32,14 @@ export interface ScanOptions {
    */
   readonly workers?: number;
   /**
-   * Entries listed in this thread before find(1) lists and stats the rest (default 20,000; 0 =
-   * from the first sub-directory on; for tests and benchmarks). Never with workers: 0.
+   * Entries listed in this thread before the big-tree lister (the addon, or find(1)) lists and
+   * stats the rest (default: 0 with the addon, 20,000 with find(1); 0 = from the first
+   * sub-directory on; for tests and benchmarks). Never with workers: 0.
    */
   readonly findAfterEntries?: number;
+  /**
+   * Which big-tree lister: 'native' (the addon; an error if it is not built), 'find'. Default:
+   * the addon when it is built, else find(1). For tests and benchmarks.
+   */
+  readonly bigTreeLister?: BigTreeListerKind;
 }
