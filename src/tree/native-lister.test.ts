@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { FoundListing } from './find-lister.js';
+import { listDirectory } from './list-directory.js';
 import { permitAll } from './matchers-for-tests.js';
 import { LIST_IN_THREAD, NativeLister } from './native-lister.js';
 import { FIELDS_PER_STAT, packStat, StatKind } from './raw-stat.js';
@@ -101,6 +102,54 @@ test('names in JavaScript order, not byte order; undecodable names and link targ
   assert.deepEqual([...found.batch.targets], [[4, 'é']]);
   const sizes = found.paths.map((_, i) => found.batch.fields[i * FIELDS_PER_STAT + 4]);
   assert.deepEqual(sizes.slice(0, 3), [5, 4, 1]); // the stats moved with their names
+});
+
+test('the addon and the in-thread listing agree on which byte names are valid UTF-8 (random names)', async () => {
+  const root = freshDir();
+  mkdirSync(join(root, 'd'));
+  // Pieces at the edges of the UTF-8 grammar: valid sequences (U+0080, U+07FF, U+0800, U+D7FF,
+  // U+E000, U+FFFF, U+10000, U+10FFFF) and near misses (overlong, surrogate, beyond U+10FFFF,
+  // cut short, stray continuation bytes, C0/C1/F5/FF).
+  const pieces = ['41', 'c280', 'dfbf', 'e0a080', 'ed9fbf', 'ee8080', 'efbfbf', 'f0908080', 'f48fbfbf'];
+  pieces.push(
+    'c0af',
+    'c1bf',
+    'e09f80',
+    'eda080',
+    'f08f8080',
+    'f4908080',
+    'f5',
+    'ff',
+    '80',
+    'bf',
+    'e282',
+    'f09f98',
+  );
+  let seed = 12345;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const made = new Set<string>();
+  for (let i = 0; i < 400; i++) {
+    const hex = Array.from({ length: 1 + random(3) }, () => pieces[random(pieces.length)] as string).join('');
+    const bytes = Buffer.from(hex, 'hex');
+    const key = bytes.toString('hex');
+    if (made.has(key)) continue;
+    made.add(key);
+    writeFileSync(Buffer.concat([Buffer.from(`${join(root, 'd')}/`), bytes]), '');
+  }
+  const inThread = listDirectory(join(root, 'd'));
+  const found = listed(await lister(root).list('d'));
+  assert.ok(
+    inThread.undecodable > 50 && inThread.names.length > 30,
+    `both kinds of names were made: ${inThread.undecodable} ${inThread.names.length}`,
+  );
+  assert.equal(found.undecodable, inThread.undecodable);
+  assert.deepEqual(
+    found.paths,
+    inThread.names.map((n) => `d/${n}`),
+  );
 });
 
 test('an entry lstat cannot reach is reported as lstatSync would (searchable-less directory)', () => {
