@@ -155,7 +155,7 @@ static long read_names(int fd, bytes_t *arena, bytes_t *names, uint32_t *undecod
   }
   closedir(d);
   size_t n = names->len / sizeof(name_t);
-  qsort_r(names->data, n, sizeof(name_t), compare_names, arena->data);
+  if (n > 1) qsort_r(names->data, n, sizeof(name_t), compare_names, arena->data);
   return (long)n;
 }
 
