@@ -6,12 +6,11 @@
 // the engine uses find-lister.ts, which answers the same requests the same way.
 import { getSystemErrorMap } from 'node:util';
 import { DirentKind } from './list-directory.js';
-import type { FoundListing } from './find-lister.js';
+import { type FoundListing, LIST_IN_THREAD } from './find-lister.js';
 import { FIELDS_PER_STAT, StatKind } from './raw-stat.js';
 import { loadTreeLister, type TreeListerAddon, type TreeListerResult } from './tree-lister-addon.js';
 
-export { LIST_IN_THREAD } from './find-lister.js';
-import { LIST_IN_THREAD } from './find-lister.js';
+export { LIST_IN_THREAD };
 
 interface Request {
   readonly relDir: string;
