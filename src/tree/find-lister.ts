@@ -6,36 +6,22 @@
 // Only directories the rules walk are asked for (one find reads many of them: -files0-from,
 // -maxdepth 1), so excluded subtrees stay unread; every entry of a walked directory is stat'ed.
 import { spawn } from 'node:child_process';
+import {
+  type DirectoryRequest,
+  DirectoryRequests,
+  type FoundListing,
+  LIST_IN_THREAD,
+} from './directory-requests.js';
 import { FIND_FORMAT, type FoundDirectory, FindRecordParser, sortedDirectory } from './find-records.js';
-import type { LstatBatch } from './raw-stat.js';
-
-/** What list() resolves with: the listing, and the stats of all of its entries. */
-export interface FoundListing {
-  readonly paths: readonly string[];
-  readonly kinds: Uint8Array;
-  readonly undecodable: number;
-  readonly batch: LstatBatch;
-}
-
-/**
- * The caller lists this directory itself: find printed nothing for it (empty, unreadable or gone:
- * readdir tells which), it came in a batch too small for a process, or find is not installed.
- */
-export const LIST_IN_THREAD = 'list-in-thread';
-
-interface Request {
-  readonly relDir: string;
-  readonly resolve: (found: FoundListing | typeof LIST_IN_THREAD) => void;
-  readonly reject: (error: Error) => void;
-}
 
 /** Below this many directories per find, a process costs more than it saves. */
 export const MIN_DIRS_PER_FIND = 4;
 
 export class FindLister {
-  private pending: Request[] = [];
+  readonly kind = 'find';
+  // Directories found by the same listing (and the next ones) go to the same find.
+  private readonly requests = new DirectoryRequests(() => this.start());
   private running = 0;
-  private scheduled = false;
   /** find could not be started (not installed): every later request gets LIST_IN_THREAD. */
   private unavailable = false;
   private closed = false;
@@ -51,29 +37,19 @@ export class FindLister {
 
   /** The entries of directory `relDir` (a tree path, never the root) with their stats. */
   list(relDir: string): Promise<FoundListing | typeof LIST_IN_THREAD> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ relDir, resolve, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      // Directories found by the same listing (and the next ones) go to the same find.
-      setImmediate(() => {
-        this.scheduled = false;
-        this.start();
-      });
-    });
+    return this.requests.add(relDir);
   }
 
   close(): void {
     this.closed = true;
-    for (const r of this.pending.splice(0)) r.resolve(LIST_IN_THREAD);
+    this.requests.releaseAll();
   }
 
   private start(): void {
     if (!this.usable) return this.close();
     const free = this.maxProcesses - this.running;
-    if (free <= 0 || this.pending.length === 0) return;
-    const all = this.pending;
-    this.pending = [];
+    if (free <= 0 || this.requests.size === 0) return;
+    const all = this.requests.take();
     if (all.length < MIN_DIRS_PER_FIND) {
       for (const r of all) r.resolve(LIST_IN_THREAD);
       return;
@@ -83,21 +59,21 @@ export class FindLister {
     for (let i = 0; i < all.length; i += size) this.run(all.slice(i, i + size));
   }
 
-  private run(requests: Request[]): void {
+  private run(requests: DirectoryRequest[]): void {
     this.running++;
     let next = 0;
     const finish = (upTo: number): void => {
-      for (; next < upTo; next++) (requests[next] as Request).resolve(LIST_IN_THREAD);
+      for (; next < upTo; next++) (requests[next] as DirectoryRequest).resolve(LIST_IN_THREAD);
     };
     const parser = new FindRecordParser((found: FoundDirectory) => {
       // find answers in the order it was asked; directories it skipped printed nothing.
       let at = next;
-      while (at < requests.length && (requests[at] as Request).relDir !== found.dir) at++;
+      while (at < requests.length && (requests[at] as DirectoryRequest).relDir !== found.dir) at++;
       if (at === requests.length)
         throw new Error(`find listed ${JSON.stringify(found.dir)}, never asked for`);
       finish(at);
       const { paths, kinds, batch } = sortedDirectory(found);
-      (requests[at] as Request).resolve({ paths, kinds, undecodable: found.undecodable, batch });
+      (requests[at] as DirectoryRequest).resolve({ paths, kinds, undecodable: found.undecodable, batch });
       next = at + 1;
     });
     // -files0-from: directory names are data, never options or expressions, whatever they hold.
@@ -140,10 +116,10 @@ export class FindLister {
         finish(requests.length);
       } else if (failed !== undefined) {
         const why = failed;
-        for (; next < requests.length; next++) (requests[next] as Request).reject(why);
+        for (; next < requests.length; next++) (requests[next] as DirectoryRequest).reject(why);
       } else if (signal !== null || code === null || code > 1) {
         const why = new Error(`find exited with ${signal ?? `code ${code}`} while listing the tree`);
-        for (; next < requests.length; next++) (requests[next] as Request).reject(why);
+        for (; next < requests.length; next++) (requests[next] as DirectoryRequest).reject(why);
       } else {
         finish(requests.length);
       }

@@ -3,7 +3,8 @@
 // relative to it, which costs less kernel time than a path lookup per entry, and it builds no
 // Stats/Date objects. 1 M records pass through here on a big tree, so this is a byte loop over
 // Buffers with no split(), no regex and one string per record.
-import { DirentKind } from './list-directory.js';
+import { DirentKind, statKindOfDirent } from './list-directory.js';
+import { UNDECODABLE_TARGET } from './name-bytes.js';
 import { FIELDS_PER_STAT, type LstatBatch, StatKind } from './raw-stat.js';
 
 /**
@@ -31,7 +32,6 @@ const SPACE = 0x20;
 const DOT = 0x2e;
 const MINUS = 0x2d;
 const SLASH = 0x2f;
-const BAD_TARGET = 'its symlink target is not valid UTF-8 (cannot be represented)';
 
 /**
  * Feed it find's stdout chunk by chunk; it calls `onDirectory` each time the records of one
@@ -100,7 +100,7 @@ export class FindRecordParser {
     const index = found.paths.length;
     found.paths.push(path);
     found.kinds.push(kind);
-    const statKind = statKindOf(kind);
+    const statKind = statKindOfDirent(kind);
     found.fields.push(statKind, mode, numbers[0] as number, numbers[1] as number);
     found.fields.push(numbers[2] as number, mtimeMs, ctimeMs, ino);
     if (kind !== DirentKind.Symlink) return;
@@ -108,7 +108,7 @@ export class FindRecordParser {
     if (target !== undefined) found.targets.set(index, target);
     else {
       found.fields[index * FIELDS_PER_STAT] = StatKind.Failed;
-      found.errors.set(index, BAD_TARGET);
+      found.errors.set(index, UNDECODABLE_TARGET);
     }
   }
 
@@ -186,12 +186,6 @@ function kindOfLetter(letter: number): DirentKind {
   }
 }
 
-function statKindOf(kind: DirentKind): StatKind {
-  if (kind === DirentKind.File) return StatKind.File;
-  if (kind === DirentKind.Dir) return StatKind.Dir;
-  return kind === DirentKind.Symlink ? StatKind.Symlink : StatKind.Other;
-}
-
 /** A found directory in name order, as the scanner wants listings (find gives readdir order). */
 export function sortedDirectory(found: FoundDirectory): {
   paths: string[];
@@ -229,7 +223,7 @@ export function sortedDirectory(found: FoundDirectory): {
 }
 
 /** The permutation that sorts `paths`; undefined if they are sorted already (no copy needed). */
-function orderOf(paths: readonly string[]): number[] | undefined {
+export function orderOf(paths: readonly string[]): number[] | undefined {
   const n = paths.length;
   let ascending = true;
   let descending = true;

@@ -3,6 +3,7 @@
 import { type Dirent, readdirSync } from 'node:fs';
 import type { EntryType } from '../types.js';
 import { undecodableNames } from './name-bytes.js';
+import { StatKind } from './raw-stat.js';
 
 /** Kinds of directory entries, from d_type. */
 export const DirentKind = { File: 1, Dir: 2, Symlink: 3, Socket: 4, Fifo: 5, Device: 6 } as const;
@@ -51,6 +52,13 @@ function kindOf(d: Dirent): DirentKind {
   if (d.isSocket()) return DirentKind.Socket;
   if (d.isFIFO()) return DirentKind.Fifo;
   return DirentKind.Device;
+}
+
+/** The lstat kind of an entry whose stats match its directory entry (see raw-stat.ts). */
+export function statKindOfDirent(kind: DirentKind): StatKind {
+  if (kind === DirentKind.File) return StatKind.File;
+  if (kind === DirentKind.Dir) return StatKind.Dir;
+  return kind === DirentKind.Symlink ? StatKind.Symlink : StatKind.Other;
 }
 
 /** undefined: a socket, FIFO or device, which is never synced. */

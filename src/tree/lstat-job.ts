@@ -1,7 +1,7 @@
 // lstat (+ readlink for symlinks) of many entries, synchronously: the body of a stat worker job and
 // of the in-thread path for small trees. Sync calls are the fast ones in Node (see bench/scan.ts).
 import { lstatSync, readlinkSync } from 'node:fs';
-import { decodeName } from './name-bytes.js';
+import { decodeName, UNDECODABLE_TARGET } from './name-bytes.js';
 import {
   errorText,
   FIELDS_PER_STAT,
@@ -40,7 +40,7 @@ export function lstatJob(job: LstatJob): LstatBatch {
         const target = decodeName(readlinkSync(path, { encoding: 'buffer' }));
         if (target === undefined) {
           fields[i * FIELDS_PER_STAT] = StatKind.Failed;
-          errors.set(i, 'its symlink target is not valid UTF-8 (cannot be represented)');
+          errors.set(i, UNDECODABLE_TARGET);
         } else {
           targets.set(i, target);
         }

@@ -2,6 +2,9 @@
 // would decode to U+FFFD and come back as a different name, so such names are detected and skipped.
 import { readdirSync } from 'node:fs';
 
+/** Why a symlink is skipped when its target does not decode (decodeName gave undefined). */
+export const UNDECODABLE_TARGET = 'its symlink target is not valid UTF-8 (cannot be represented)';
+
 /** The name as a string, or undefined when its bytes are not valid UTF-8 (no lossless string). */
 export function decodeName(bytes: Buffer): string | undefined {
   const text = bytes.toString('utf8');

@@ -4,10 +4,10 @@ import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import type { FoundListing } from './find-lister.js';
+import { type FoundListing, LIST_IN_THREAD } from './directory-requests.js';
 import { listDirectory } from './list-directory.js';
 import { permitAll } from './matchers-for-tests.js';
-import { LIST_IN_THREAD, NativeLister } from './native-lister.js';
+import { NativeLister } from './native-lister.js';
 import { FIELDS_PER_STAT, packStat, StatKind } from './raw-stat.js';
 import { scanTree } from './scan-tree.js';
 

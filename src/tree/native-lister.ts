@@ -5,18 +5,17 @@
 // than a bare `find -printf` (bench/RESULTS.md). Without the addon (no compiler at install time)
 // the engine uses find-lister.ts, which answers the same requests the same way.
 import { getSystemErrorMap } from 'node:util';
-import { DirentKind } from './list-directory.js';
-import { type FoundListing, LIST_IN_THREAD } from './find-lister.js';
+import {
+  type DirectoryRequest,
+  DirectoryRequests,
+  type FoundListing,
+  LIST_IN_THREAD,
+} from './directory-requests.js';
+import { orderOf } from './find-records.js';
+import { DirentKind, statKindOfDirent } from './list-directory.js';
+import { decodeName, UNDECODABLE_TARGET } from './name-bytes.js';
 import { FIELDS_PER_STAT, StatKind } from './raw-stat.js';
 import { loadTreeLister, type TreeListerAddon, type TreeListerResult } from './tree-lister-addon.js';
-
-export { LIST_IN_THREAD };
-
-interface Request {
-  readonly relDir: string;
-  readonly resolve: (found: FoundListing | typeof LIST_IN_THREAD) => void;
-  readonly reject: (error: Error) => void;
-}
 
 /**
  * Directories per job. Small enough that the pool threads share the work evenly and results
@@ -35,9 +34,10 @@ function lstatError(errno: number, absolute: string): string {
 }
 
 export class NativeLister {
-  private pending: Request[] = [];
+  readonly kind = 'native';
+  // Directories found by the same listing come in the same turn: they share jobs.
+  private readonly requests = new DirectoryRequests(() => this.start());
   private running = 0;
-  private scheduled = false;
   private closed = false;
 
   constructor(
@@ -58,30 +58,21 @@ export class NativeLister {
 
   /** The entries of directory `relDir` (a tree path, never the root) with their stats. */
   list(relDir: string): Promise<FoundListing | typeof LIST_IN_THREAD> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ relDir, resolve, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      // Directories found by the same listing come in the same turn: they share jobs.
-      setImmediate(() => {
-        this.scheduled = false;
-        this.start();
-      });
-    });
+    return this.requests.add(relDir);
   }
 
   close(): void {
     this.closed = true;
-    for (const r of this.pending.splice(0)) r.resolve(LIST_IN_THREAD);
+    this.requests.releaseAll();
   }
 
   private start(): void {
-    while (!this.closed && this.running < this.maxJobs && this.pending.length > 0) {
-      this.run(this.pending.splice(0, DIRS_PER_JOB));
+    while (!this.closed && this.running < this.maxJobs && this.requests.size > 0) {
+      this.run(this.requests.take(DIRS_PER_JOB));
     }
   }
 
-  private run(requests: Request[]): void {
+  private run(requests: DirectoryRequest[]): void {
     this.running++;
     this.addon.list(
       this.root,
@@ -108,7 +99,7 @@ export class NativeLister {
 }
 
 /** Hands each request its listing; a directory the addon could not read is listed in-thread. */
-function resolveAll(root: string, requests: readonly Request[], result: TreeListerResult): void {
+function resolveAll(root: string, requests: readonly DirectoryRequest[], result: TreeListerResult): void {
   const { counts, undecodable, ends, fields, errors } = result;
   const paths = Buffer.from(result.paths.buffer, result.paths.byteOffset, result.paths.byteLength);
   const targets = Buffer.from(result.targets.buffer, result.targets.byteOffset, result.targets.byteLength);
@@ -140,18 +131,14 @@ function resolveAll(root: string, requests: readonly Request[], result: TreeList
         problems.set(k, lstatError(errno, root === '/' ? `/${names[k]}` : `${root}/${names[k]}`));
         continue;
       }
-      fields[o] = statKindOf(kind);
+      fields[o] = statKindOfDirent(kind);
       if (kind !== DirentKind.Symlink) continue;
       const targetEnd = targets.indexOf(0, targetStart);
-      const text = targets.toString('utf8', targetStart, targetEnd);
-      if (
-        !text.includes('\uFFFD') ||
-        Buffer.from(text, 'utf8').equals(targets.subarray(targetStart, targetEnd))
-      )
-        linkTargets.set(k, text);
+      const target = decodeName(targets.subarray(targetStart, targetEnd));
+      if (target !== undefined) linkTargets.set(k, target);
       else {
         fields[o] = StatKind.Failed;
-        problems.set(k, 'its symlink target is not valid UTF-8 (cannot be represented)');
+        problems.set(k, UNDECODABLE_TARGET);
       }
       targetStart = targetEnd + 1;
     }
@@ -168,7 +155,8 @@ function resolveAll(root: string, requests: readonly Request[], result: TreeList
     };
     listings.push(inNameOrder(listing));
   }
-  for (let d = 0; d < requests.length; d++) (requests[d] as Request).resolve(listings[d] as FoundListing);
+  for (let d = 0; d < requests.length; d++)
+    (requests[d] as DirectoryRequest).resolve(listings[d] as FoundListing);
 }
 
 /** S_IFMT >> 12 (what the addon gives, DT_* for entries whose lstat failed) → DirentKind. */
@@ -192,24 +180,14 @@ function direntKindOf(type: number): DirentKind {
   }
 }
 
-function statKindOf(kind: DirentKind): StatKind {
-  if (kind === DirentKind.File) return StatKind.File;
-  if (kind === DirentKind.Dir) return StatKind.Dir;
-  return kind === DirentKind.Symlink ? StatKind.Symlink : StatKind.Other;
-}
-
 /**
  * The addon sorts names by bytes; the scanner wants JavaScript string order, which differs only
  * for characters above U+E000 next to ones beyond U+FFFF (UTF-16 surrogates sort lower).
  */
 function inNameOrder(listing: FoundListing): FoundListing {
   const { paths } = listing;
-  let sorted = true;
-  for (let i = 1; i < paths.length && sorted; i++) sorted = (paths[i - 1] as string) < (paths[i] as string);
-  if (sorted) return listing;
-  const order = Array.from(paths, (_, i) => i).sort((a, b) =>
-    (paths[a] as string) < (paths[b] as string) ? -1 : 1,
-  );
+  const order = orderOf(paths);
+  if (order === undefined) return listing;
   const n = paths.length;
   const from = listing.batch;
   const fields = new Float64Array(n * FIELDS_PER_STAT);

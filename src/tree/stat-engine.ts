@@ -2,7 +2,8 @@
 // worker start-up cost; /etc scans in milliseconds). Once the tree turns out big, directories are
 // listed and stat'ed on the addon's threads (native-lister.ts) or, without the addon, by find(1)
 // processes (find-lister.ts), and hashing moves to a worker pool.
-import { FindLister, type FoundListing, LIST_IN_THREAD } from './find-lister.js';
+import { type FoundListing, LIST_IN_THREAD } from './directory-requests.js';
+import { FindLister } from './find-lister.js';
 import { NativeLister } from './native-lister.js';
 import type { BigTreeListerKind } from './scan-types.js';
 import { hashFile, hashFileSync, type HashOutcome } from './hash-file.js';
@@ -75,6 +76,7 @@ function bigTreeLister(root: string, kind: BigTreeListerKind | undefined): BigTr
 
 /** What lists a big tree's directories: the addon, or find(1) without it (same answers). */
 interface BigTreeLister {
+  readonly kind: BigTreeListerKind;
   readonly usable: boolean;
   list(relDir: string): Promise<FoundListing | typeof LIST_IN_THREAD>;
   close(): void;
@@ -97,7 +99,7 @@ export class StatEngine implements StatBackend {
   private readonly finder: BigTreeLister;
   private readonly findAfter: number;
   /** Set once the big-tree lister has been asked for a directory. */
-  private bigTreeListerUsed: BigTreeListerKind | undefined;
+  private bigTreeListerAsked = false;
 
   /** `root`: the tree's absolute root (find runs there, so it prints tree paths). */
   constructor(root: string, options: StatEngineOptions = {}) {
@@ -107,13 +109,13 @@ export class StatEngine implements StatBackend {
     // The addon beats this thread from the first directory on (it does not build a Stats per
     // entry; /etc: 8.6 vs 9.2 ms, 30,000 entries: 33 vs 80 ms); a find process only pays off
     // on a tree that has turned out big.
-    const findAfterDefault = this.finder instanceof NativeLister ? 0 : POOL_AFTER_ENTRIES;
+    const findAfterDefault = this.finder.kind === 'native' ? 0 : POOL_AFTER_ENTRIES;
     this.findAfter = options.workers === 0 ? Infinity : (options.findAfterEntries ?? findAfterDefault);
   }
 
   async list(dir: string, relDir: string): Promise<Listing> {
     if (relDir !== '' && this.entriesSeen >= this.findAfter && this.finder.usable) {
-      this.bigTreeListerUsed ??= this.finder instanceof NativeLister ? 'native' : 'find';
+      this.bigTreeListerAsked = true;
       const found = await this.finder.list(relDir);
       if (found !== LIST_IN_THREAD) return this.fromFind(found);
       return this.listInThread(dir, relDir);
@@ -179,7 +181,7 @@ export class StatEngine implements StatBackend {
 
   /** Who listed the big part of the tree (scan statistics). */
   get lister(): 'thread' | BigTreeListerKind {
-    return this.bigTreeListerUsed ?? 'thread';
+    return this.bigTreeListerAsked ? this.finder.kind : 'thread';
   }
 
   async close(): Promise<void> {
