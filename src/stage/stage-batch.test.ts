@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -11,24 +10,18 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { permitAll } from '../tree/matchers-for-tests.js';
 import { scanTree } from '../tree/scan-tree.js';
 import { diffSnapshots } from '../plan/diff-snapshots.js';
 import { SYNC_COPY_MAX } from './copy-and-hash.js';
 import type { StagedContent } from '../types.js';
 import { disposeBatch, newBatchId, stageBatch } from './stage-batch.js';
+import { scratchDirs } from '../tree/scratch-for-tests.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'stage-test-'));
-after(() => rmSync(scratch, { recursive: true, force: true }));
-let counter = 0;
-function freshDir(): string {
-  const dir = join(scratch, `t${counter++}`);
-  mkdirSync(dir);
-  return dir;
-}
+const scratch = scratchDirs('stage-test-');
+const freshDir = (): string => scratch.fresh();
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 /** A staged copy's text, from its file or from memory. */
 const text = (content: StagedContent | undefined): string =>

@@ -1,24 +1,18 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { type FoundListing, LIST_IN_THREAD } from './directory-requests.js';
 import { listDirectory } from './list-directory.js';
 import { permitAll } from './matchers-for-tests.js';
 import { NativeLister } from './native-lister.js';
 import { FIELDS_PER_STAT, packStat, StatKind } from './raw-stat.js';
 import { scanTree } from './scan-tree.js';
+import { scratchDirs } from './scratch-for-tests.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'native-lister-test-'));
-after(() => rmSync(scratch, { recursive: true, force: true }));
-let counter = 0;
-function freshDir(): string {
-  const dir = join(scratch, `t${counter++}`);
-  mkdirSync(dir);
-  return dir;
-}
+const scratch = scratchDirs('native-lister-test-');
+const freshDir = (): string => scratch.fresh();
 
 // CI builds the addon (npm ci runs node-gyp): a test run without it must fail, not skip.
 function lister(root: string): NativeLister {
@@ -159,7 +153,7 @@ test('an entry lstat cannot reach is reported as lstatSync would (searchable-les
   for (let i = 0; i < 3; i++) writeFileSync(join(root, `pad${i}`), '');
   spawnSync('chmod', ['0644', join(root, 'noexec')]);
   spawnSync('chmod', ['0755', root]);
-  spawnSync('chmod', ['0755', scratch]);
+  spawnSync('chmod', ['0755', scratch.root]);
   const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
   const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
   const script = `

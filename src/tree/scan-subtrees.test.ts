@@ -4,30 +4,23 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import type { PathMatcher } from '../rules/types.js';
 import type { Snapshot } from '../types.js';
 import { permitAll, sampleRules } from './matchers-for-tests.js';
 import { scanSubtrees } from './scan-subtrees.js';
 import { scanTree } from './scan-tree.js';
+import { scratchDirs } from './scratch-for-tests.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'scan-subtrees-test-'));
-after(() => rmSync(scratch, { recursive: true, force: true }));
-let counter = 0;
-function freshDir(): string {
-  const dir = join(scratch, `t${counter++}`);
-  mkdirSync(dir);
-  return dir;
-}
+const scratch = scratchDirs('scan-subtrees-test-');
+const freshDir = (): string => scratch.fresh();
 
 function mulberry32(seed: number): () => number {
   let a = seed;

@@ -21,15 +21,10 @@ import { HashCache, RACY_MARGIN_MS } from './hash-cache.js';
 import { EMPTY_SHA256 } from './hash-file.js';
 import { permitAll, sampleRules } from './matchers-for-tests.js';
 import { scanTree } from './scan-tree.js';
+import { scratchDirs } from './scratch-for-tests.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'scan-tree-test-'));
-after(() => rmSync(scratch, { recursive: true, force: true }));
-let counter = 0;
-function freshDir(): string {
-  const dir = join(scratch, `t${counter++}`);
-  mkdirSync(dir);
-  return dir;
-}
+const scratch = scratchDirs('scan-tree-test-');
+const freshDir = (): string => scratch.fresh();
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
 test('files, directories and symlinks become sorted entries with mode, owner, size, mtime and hash', async () => {
