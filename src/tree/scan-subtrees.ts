@@ -7,7 +7,7 @@ import type { PathMatcher } from '../rules/types.js';
 import type { EntryType, Snapshot, TreeEntry } from '../types.js';
 import { quoteName } from './name-bytes.js';
 import { ScanSession } from './scan-session.js';
-import { checkRoot } from './scan-tree.js';
+import { checkRoot, scanResult } from './scan-tree.js';
 import type { ScanOptions, ScanResult } from './scan-types.js';
 import { snapshotFromEntries } from './snapshot.js';
 import { engineOptions, StatEngine } from './stat-engine.js';
@@ -50,16 +50,7 @@ export async function scanSubtrees(
   }
   const merged = snapshotFromEntries(kept.concat(fresh));
   const snapshot = fixAutoDirs(merged, targets, probe);
-  return {
-    snapshot,
-    stats: {
-      entries: snapshot.size,
-      ...session.counters,
-      durationMs: performance.now() - started,
-      lister: engine.lister,
-    },
-    warnings: session.warnings,
-  };
+  return scanResult(snapshot, session, engine, started);
 }
 
 function checkedPath(path: string): string {

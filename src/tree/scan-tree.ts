@@ -25,19 +25,24 @@ export async function scanTree(
     const entries = await session.finish();
     const snapshot: Snapshot = new SortedSnapshot(entries);
     options.hashCache?.retainOnlyFiles(entries);
-    return {
-      snapshot,
-      stats: {
-        entries: snapshot.size,
-        ...session.counters,
-        durationMs: performance.now() - started,
-        lister: engine.lister,
-      },
-      warnings: session.warnings,
-    };
+    return scanResult(snapshot, session, engine, started);
   } finally {
     await engine.close();
   }
+}
+
+/** What a finished scan (full or partial) returns; `started`: its performance.now() at start. */
+export function scanResult(snapshot: Snapshot, session: ScanSession, engine: StatEngine, started: number): ScanResult {
+  return {
+    snapshot,
+    stats: {
+      entries: snapshot.size,
+      ...session.counters,
+      durationMs: performance.now() - started,
+      lister: engine.lister,
+    },
+    warnings: session.warnings,
+  };
 }
 
 /** The root must be a readable directory (a symlink to one is fine): anything else is a usage error. */
