@@ -90,7 +90,9 @@ fi
 common="-W {src_dir} -D {dest_dir} -H {hosts_file} --ssh-config $SSHCFG"
 # one-shot: every invocation gets an empty state dir, so the ledger cannot skip anything and each
 # run copies everything, like pdcp/clush/rsync -I -W do (hyperfine runs this with /bin/sh -c)
-fresh() { echo "d=\$(mktemp -d /tmp/clsync-bench-state.XXXXXX) && { $CLI $common --once --transport $1 --state-dir \"\$d\"; rc=\$?; rm -rf \"\$d\"; exit \$rc; }"; }
+# (--ignore-times: the nodes still hold the previous run's copy, which the quick check would find
+# in place and not send again)
+fresh() { echo "d=\$(mktemp -d /tmp/clsync-bench-state.XXXXXX) && { $CLI $common --once --transport $1 --ignore-times --state-dir \"\$d\"; rc=\$?; rm -rf \"\$d\"; exit \$rc; }"; }
 export CANDIDATE_ONESHOT_clsync_hpc_ssh CANDIDATE_ONESHOT_clsync_hpc_pdcp CANDIDATE_ONESHOT_clsync_hpc_ssh_nochange \
        CANDIDATE_LABEL_clsync_hpc_ssh_nochange CANDIDATE_WATCH_clsync_hpc_ssh CANDIDATE_WATCH_clsync_hpc_pdcp \
        CANDIDATE_RESIDENT_clsync_hpc_ssh CANDIDATE_RESIDENT_clsync_hpc_pdcp CANDIDATE_WALK_clsync_hpc_scan \

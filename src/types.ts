@@ -63,6 +63,14 @@ export interface Batch {
    * Transports read content from here, never from the live tree.
    */
   readonly staged: ReadonlyMap<string, StagedContent>;
+  /**
+   * The hosts have no ledger record (first contact, or a lost state dir): a transport that can look
+   * at the node first may leave alone what is already in place there, as rsync's quick check does (a
+   * file with the same size, mtime in whole seconds, mode, owner and group; a symlink with the same
+   * target and owner; a directory with the same mode and owner). Transports that cannot look (pdcp)
+   * send everything.
+   */
+  readonly quickCheck?: boolean;
 }
 
 /** A staged copy: a local file (frozen, never changed) or, for small files, the bytes. */
@@ -93,6 +101,8 @@ export interface HostResult {
   readonly error?: HostFailure;
   readonly startedAt: number;
   readonly finishedAt: number;
+  /** Changes of a quickCheck batch that the node already had, so were not applied (ok results). */
+  readonly inPlace?: number;
 }
 
 /** How nodes are reached; shared by every transport. */
@@ -143,6 +153,8 @@ export interface HostReport {
   /** Paths written, made or changed on this host in this run. */
   readonly sent: number;
   readonly deleted: number;
+  /** First contact: paths the node already had as wanted (quick check), left alone; not in `sent`. */
+  readonly inPlace?: number;
   readonly error?: HostFailure;
   /** Transport that finally served the host (auto mode may fall back). */
   readonly transport?: TransportName;

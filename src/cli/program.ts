@@ -63,6 +63,7 @@ interface RawOptions {
   stateDir: string;
   report?: string;
   delete: boolean;
+  ignoreTimes?: boolean;
   label: string;
   verbose?: boolean;
   quiet?: boolean;
@@ -117,6 +118,10 @@ export function buildProgram(handlers: CliHandlers, out: { stdout: (s: string) =
     .option('--state-dir <dir>', 'ledger of what each host has', '/var/lib/clsync-hpc')
     .option('--report <file>', 'write a JSON report of the run to FILE (- = stdout; human output then goes to stderr)')
     .option('--no-delete', 'do not propagate deletions')
+    .option(
+      '--ignore-times',
+      'first contact with a node (no ledger record): send every file, even one the node already has with the same size, mtime, mode and owner (ssh transport; pdcp always sends everything)',
+    )
     .option('-l, --label <name>', 'name of this job (logs, state, reports)', 'default')
     .option('-v, --verbose', 'more detail')
     .option('-q, --quiet', 'only warnings and errors')
@@ -198,6 +203,7 @@ function toConfig(raw: RawOptions): SyncConfig {
     stateDir: resolve(raw.stateDir),
     ...(raw.report !== undefined ? { reportFile: raw.report } : {}),
     noDelete: !raw.delete,
+    ignoreTimes: raw.ignoreTimes === true,
     label: raw.label,
     verbosity,
     delayCollectMs: parseSeconds('--delay-collect', raw.delayCollect),

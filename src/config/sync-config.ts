@@ -32,6 +32,8 @@ export interface SyncConfig {
   readonly stateDir: string;
   readonly reportFile?: string;
   readonly noDelete: boolean;
+  /** Send everything to hosts with no ledger record, even what they already have (no quick check). */
+  readonly ignoreTimes: boolean;
   readonly label: string;
   readonly verbosity: Verbosity;
   // watch mode

@@ -160,6 +160,7 @@ export class Daemon {
         watchDir: config.watchDir,
         destDir: config.destDir,
         noDelete: config.noDelete,
+        quickCheck: !config.ignoreTimes,
         dryRun: false,
         ledger: this.deps.ledger,
         transports: this.deps.transports,

@@ -56,6 +56,7 @@ export async function runOnce(config: SyncConfig, streams: CliStreams): Promise<
         watchDir: config.watchDir,
         destDir: config.destDir,
         noDelete: config.noDelete,
+        quickCheck: !config.ignoreTimes,
         dryRun: config.dryRun,
         ledger,
         transports: transports ?? neverUsed,

@@ -20,6 +20,11 @@ export interface SyncHostsDeps {
   readonly destDir: string;
   readonly noDelete: boolean;
   readonly dryRun: boolean;
+  /**
+   * Hosts with no ledger record: let the transport leave alone what the node already has as wanted
+   * (Batch.quickCheck); false = --ignore-times, send everything.
+   */
+  readonly quickCheck: boolean;
   readonly ledger: Ledger;
   readonly transports: Transports;
   readonly stageRoot: string;
@@ -64,7 +69,10 @@ export async function syncHosts(deps: SyncHostsDeps, hosts: readonly string[], w
 async function pushPlan(deps: SyncHostsDeps, plan: HostPlan): Promise<HostReport[]> {
   // the first wave of hosts can be connecting while the content is staged
   deps.transports.primary.prewarm?.(plan.hosts.slice(0, Math.max(1, deps.fanout)));
-  const { batch, dropped, warnings } = await stageBatch(deps.watchDir, plan.changes, deps.stageRoot, deps.destDir);
+  const staged = await stageBatch(deps.watchDir, plan.changes, deps.stageRoot, deps.destDir);
+  const { dropped, warnings } = staged;
+  // first contact: the node may have all of it already (adoption, a lost state dir)
+  const batch = plan.baseManifestId === null && deps.quickCheck ? { ...staged.batch, quickCheck: true } : staged.batch;
   try {
     for (const warning of warnings) deps.log(`warning: ${warning}`);
     if (dropped.length > 0) deps.log(`${dropped.length} path(s) vanished before staging; the next scan sees them`);
@@ -95,7 +103,16 @@ async function pushPlan(deps: SyncHostsDeps, plan: HostPlan): Promise<HostReport
       plan.hosts.map((host) => {
         const outcome = outcomes.get(host);
         if (outcome?.ok === true) {
-          reports.push({ host, status: 'ok', attempts: outcome.attempts, sent, deleted, transport: outcome.transport });
+          const inPlace = outcome.inPlace ?? 0;
+          reports.push({
+            host,
+            status: inPlace === batch.changes.length ? 'unchanged' : 'ok',
+            attempts: outcome.attempts,
+            sent: sent - inPlace,
+            deleted,
+            ...(inPlace > 0 ? { inPlace } : {}),
+            transport: outcome.transport,
+          });
           return { host, ok: true as const, manifest: after };
         }
         const error: HostFailure = outcome?.error ?? { class: 'other', message: 'no result from the transport', code: 'aborted' };
@@ -113,7 +130,7 @@ async function pushPlan(deps: SyncHostsDeps, plan: HostPlan): Promise<HostReport
     );
     return reports;
   } finally {
-    await disposeBatch(batch);
+    await disposeBatch(staged.batch);
   }
 }
 

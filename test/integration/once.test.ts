@@ -3,7 +3,7 @@
 // fault of `lab.sh fail` one node at a time, full disk never corrupts, hostile names, ownership,
 // symlinks, deletions, a second run contacts no node, a healed node gets exactly what it missed.
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,6 +133,52 @@ for (const [transport, slot] of [
       assert.deepEqual(Object.values(hostStatus(report())), ['unchanged', 'unchanged', 'unchanged', 'unchanged']);
       assert.deepEqual(acceptedLogins(), before);
     });
+
+    test(
+      transport === 'ssh'
+        ? 'a lost state dir: nodes already in sync are looked at, not rewritten (quick check); --ignore-times rewrites'
+        : 'a lost state dir: pdcp cannot look at the nodes, so everything is sent again',
+      async () => {
+        const inode = (node: string, p: string) => lstatSync(lab.path(node, join(DEST, p))).ino;
+        const watched = ['passwd', 'shadow', 'localtime', 'ssh', 'hostile/new\nline'];
+        const inodes = () => lab.nodes.map((n) => watched.map((p) => inode(n, p)));
+        const drifted = lab.nodes[0] as string;
+        // someone edited a node by hand: another size, so the quick check sees it
+        await writeFile(lab.path(drifted, join(DEST, 'shadow')), 'root:$6$edited-by-hand:19700::::::\n');
+        const before = inodes();
+        let run = await runCli(args('--state-dir', join(work, 'state-lost')));
+        assert.equal(run.status, 0, run.stderr);
+        let r = report();
+        const changes = r.changes.length;
+        assert.ok(changes >= paths.length, `${changes} changes: first contact plans the whole tree`);
+        for (const node of lab.nodes) assert.deepEqual(onNode(node, 'shadow'), inSource('shadow'), node);
+        if (transport === 'ssh') {
+          assert.deepEqual(
+            r.hosts.map((h) => [h.host, h.status, h.sent, h.inPlace]),
+            lab.nodes.map((n) => (n === drifted ? [n, 'ok', 1, changes - 1] : [n, 'unchanged', 0, changes])),
+          );
+          const after = inodes();
+          lab.nodes.forEach((node, i) =>
+            watched.forEach((p, j) =>
+              assert.equal(after[i]?.[j] === before[i]?.[j], !(node === drifted && p === 'shadow'), `${node}: ${JSON.stringify(p)} rewritten?`),
+            ),
+          );
+          run = await runCli(args('--state-dir', join(work, 'state-lost-2'), '--ignore-times'));
+          assert.equal(run.status, 0, run.stderr);
+          r = report();
+          assert.deepEqual(Object.values(hostStatus(r)), lab.nodes.map(() => 'ok'));
+          assert.ok(r.hosts.every((h) => h.inPlace === undefined && h.sent === changes));
+        } else {
+          assert.deepEqual(Object.values(hostStatus(r)), lab.nodes.map(() => 'ok'));
+          assert.ok(r.hosts.every((h) => h.inPlace === undefined));
+        }
+        const rewritten = inodes();
+        for (const [i, node] of lab.nodes.entries()) {
+          assert.notEqual(rewritten[i]?.[0], before[i]?.[0], `${node}: passwd sent again`);
+          assert.deepEqual(leftovers(lab, node), []);
+        }
+      },
+    );
 
     test('edits and deletions propagate; --no-delete keeps files on the nodes', async () => {
       await writeFile(join(src, 'ssh/sshd_config'), 'PermitRootLogin no\n');

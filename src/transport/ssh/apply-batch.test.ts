@@ -13,7 +13,8 @@ import { changeDependencies } from './change-order.js';
 import { SFTP_STATUS, SftpStatusError } from './ssh-errors.js';
 import type { SftpSession } from './sftp-session.js';
 
-type Node = { type: 'file' | 'dir' | 'symlink'; data: Buffer; mode: number; uid: number; gid: number };
+type Node = { type: 'file' | 'dir' | 'symlink'; data: Buffer; mode: number; uid: number; gid: number; mtime?: number };
+const FORMAT = { file: 0o100000, dir: 0o040000, symlink: 0o120000 } as const;
 
 /** Just enough of sftp-server: a path → node map, requests logged, failures injected per op/path. */
 class FakeSftp {
@@ -43,7 +44,15 @@ class FakeSftp {
     return n;
   }
   private stats(n: Node) {
-    return { isDirectory: () => n.type === 'dir', isSymbolicLink: () => n.type === 'symlink', mode: n.mode };
+    return {
+      isDirectory: () => n.type === 'dir',
+      isSymbolicLink: () => n.type === 'symlink',
+      mode: FORMAT[n.type] | n.mode,
+      uid: n.uid,
+      gid: n.gid,
+      size: n.type === 'file' ? n.data.length : 0,
+      mtime: n.mtime ?? 0,
+    };
   }
   open(path: string, _flags: string, mode: number) {
     return this.req('open', path, () => {
@@ -116,6 +125,9 @@ class FakeSftp {
   }
   stat(path: string) {
     return this.req('stat', path, () => this.stats(this.node(path)));
+  }
+  readlink(path: string) {
+    return this.req('readlink', path, () => this.node(path).data.toString());
   }
   symlink(target: string, path: string) {
     return this.req('symlink', path, () => {
@@ -307,5 +319,87 @@ describe('applyBatch (fake SFTP)', () => {
     const out = await run(fake, b);
     assert.match(String(out.error), /v: staged copy has sha256 \w+, the batch expects \w+/);
     assert.ok(!fake.log.some((l) => l.startsWith('open')));
+  });
+
+  describe('quickCheck (first contact)', () => {
+    const T = 1_700_000_000; // file()'s mtime in whole seconds
+    const link = (path: string, target: string): Change => ({
+      path,
+      op: 'symlink',
+      entry: { path, type: 'symlink', mode: 0o777, uid: 7, gid: 8, size: 0, mtimeMs: 0, target },
+    });
+    /** A node that already has /d/etc (0750 root), /d/etc/a ("A", 0644 7:8, mtime T) and /d/etc/l → a. */
+    const inSync = (): FakeSftp => {
+      const fake = new FakeSftp();
+      fake.fs.set('/d', { type: 'dir', data: Buffer.alloc(0), mode: 0o755, uid: 0, gid: 0 });
+      fake.fs.set('/d/etc', { type: 'dir', data: Buffer.alloc(0), mode: 0o750, uid: 0, gid: 0 });
+      fake.fs.set('/d/etc/a', { type: 'file', data: Buffer.from('A'), mode: 0o644, uid: 7, gid: 8, mtime: T });
+      fake.fs.set('/d/etc/l', { type: 'symlink', data: Buffer.from('a'), mode: 0o777, uid: 7, gid: 8 });
+      return fake;
+    };
+    const wanted = (quickCheck: boolean, a = file('etc/a'), l = link('etc/l', 'a')): Batch => {
+      const b = batchOf((add) => {
+        add(dir('etc'));
+        add(a, 'A');
+        add(l);
+      });
+      return quickCheck ? { ...b, quickCheck } : b;
+    };
+    const changing = (log: readonly string[]) =>
+      log.filter((l) => /^(open|write|fsetstat|rename|symlink|mkdir|setstat|lsetstat) /.test(l) && !l.endsWith(' /d'));
+
+    it('what the node already has is looked at and left alone: no write, rename or setstat', async () => {
+      const fake = inSync();
+      const out = await run(fake, wanted(true));
+      assert.equal(out.error, undefined);
+      assert.equal(out.inPlace, 3);
+      assert.deepEqual(changing(fake.log), []);
+      assert.deepEqual(
+        fake.log.filter((l) => /^(lstat|readlink) \/d\/etc/.test(l)).sort(),
+        ['lstat /d/etc', 'lstat /d/etc/a', 'lstat /d/etc/l', 'readlink /d/etc/l'],
+      );
+    });
+
+    it('without quickCheck (a host the ledger knows, or --ignore-times) everything is sent', async () => {
+      const fake = inSync();
+      const out = await run(fake, wanted(false));
+      assert.equal(out.inPlace, 0);
+      assert.ok(fake.log.includes('rename /d/etc/a'));
+      assert.ok(fake.log.includes('rename /d/etc/l'));
+      assert.ok(!fake.log.some((l) => l === 'lstat /d/etc/a'));
+    });
+
+    const differences: [string, (fake: FakeSftp) => void, string][] = [
+      ['another size', (f) => void ((f.fs.get('/d/etc/a') as Node).data = Buffer.from('AB')), 'rename /d/etc/a'],
+      ['another mtime', (f) => void ((f.fs.get('/d/etc/a') as Node).mtime = T + 1), 'rename /d/etc/a'],
+      ['another mode', (f) => void ((f.fs.get('/d/etc/a') as Node).mode = 0o600), 'rename /d/etc/a'],
+      ['another owner', (f) => void ((f.fs.get('/d/etc/a') as Node).uid = 0), 'rename /d/etc/a'],
+      ['another group', (f) => void ((f.fs.get('/d/etc/a') as Node).gid = 0), 'rename /d/etc/a'],
+      ['a symlink where the file goes', (f) => f.fs.set('/d/etc/a', { type: 'symlink', data: Buffer.from('A'), mode: 0o777, uid: 7, gid: 8 }), 'rename /d/etc/a'],
+      ['another symlink target', (f) => void ((f.fs.get('/d/etc/l') as Node).data = Buffer.from('b')), 'rename /d/etc/l'],
+      ['a symlink owned by another user', (f) => void ((f.fs.get('/d/etc/l') as Node).uid = 0), 'rename /d/etc/l'],
+      ['a file where the symlink goes', (f) => f.fs.set('/d/etc/l', { type: 'file', data: Buffer.from('a'), mode: 0o777, uid: 7, gid: 8 }), 'rename /d/etc/l'],
+      ['a directory mode', (f) => void ((f.fs.get('/d/etc') as Node).mode = 0o755), 'setstat /d/etc'],
+      ['nothing there yet', (f) => f.fs.delete('/d/etc/a'), 'rename /d/etc/a'],
+    ];
+    for (const [what, change, expected] of differences) {
+      it(`${what}: that change is applied, the rest left alone`, async () => {
+        const fake = inSync();
+        change(fake);
+        const out = await run(fake, wanted(true));
+        assert.equal(out.error, undefined);
+        assert.equal(out.inPlace, 2);
+        assert.ok(fake.log.includes(expected), `${expected} in ${fake.log.join(', ')}`);
+        assert.equal(fake.fs.get('/d/etc/a')?.data.toString(), 'A');
+        assert.equal(fake.fs.get('/d/etc/l')?.data.toString(), 'a');
+      });
+    }
+
+    it('an lstat that fails for another reason than "no such file" falls back to sending', async () => {
+      const fake = new FakeSftp((op, path) => (op === 'lstat' && path === '/d/etc/a' ? SFTP_STATUS.PERMISSION_DENIED : undefined));
+      const out = await run(fake, wanted(true));
+      assert.equal(out.error, undefined);
+      assert.ok(fake.log.includes('rename /d/etc/a'));
+    });
   });
 });

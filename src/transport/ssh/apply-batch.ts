@@ -7,6 +7,7 @@ import type { Batch, Change, TreeEntry } from '../../types.js';
 import type { BatchContent } from './batch-content.js';
 import { ByteBudget } from './byte-budget.js';
 import { deleteRemotePath, makeRemoteDir, applyRemoteMeta } from './remote-ops.js';
+import { alreadyInPlace } from './quick-check.js';
 import { hostPath, mkdirP } from './remote-dirs.js';
 import { writeRemoteFile, writeRemoteSymlink, type RemoteApplyContext } from './remote-write.js';
 import type { SftpSession } from './sftp-session.js';
@@ -33,6 +34,8 @@ export interface ApplyOutcome {
   readonly leftoverTemps: readonly string[];
   /** Directory deletes left in place because they still hold (node-local) files. */
   readonly keptDirs: readonly string[];
+  /** quickCheck batches: changes not applied because the node already had them. */
+  readonly inPlace: number;
 }
 
 export async function applyBatch(
@@ -50,11 +53,12 @@ export async function applyBatch(
     temps: new Set(),
   };
   const keptDirs: string[] = [];
+  let inPlace = 0;
   let error: unknown;
   try {
     await mkdirP(session, batch.destDir);
   } catch (err) {
-    return { error: err, leftoverTemps: [], keptDirs };
+    return { error: err, leftoverTemps: [], keptDirs, inPlace };
   }
   const limit = pLimit(tuning.changesInFlight);
   const done: Promise<void>[] = [];
@@ -64,8 +68,9 @@ export async function applyBatch(
       limit(async () => {
         if (error !== undefined) return;
         try {
-          const kept = await applyChange(ctx, batch, content, change);
-          if (kept) keptDirs.push(change.path);
+          const outcome = await applyChange(ctx, batch, content, change);
+          if (outcome === 'kept-dir') keptDirs.push(change.path);
+          else if (outcome === 'in-place') inPlace++;
         } catch (err) {
           error ??= err;
         }
@@ -73,32 +78,37 @@ export async function applyBatch(
     );
   });
   await Promise.all(done);
-  return { ...(error !== undefined ? { error } : {}), leftoverTemps: [...ctx.temps], keptDirs };
+  return { ...(error !== undefined ? { error } : {}), leftoverTemps: [...ctx.temps], keptDirs, inPlace };
 }
 
-/** Returns true when a directory delete was left in place (not empty). */
+/** applied; kept-dir: a directory delete left in place (not empty); in-place: the node had it already. */
+type ChangeOutcome = 'applied' | 'kept-dir' | 'in-place';
+
 async function applyChange(
   ctx: RemoteApplyContext,
   batch: Batch,
   content: BatchContent,
   change: Change,
-): Promise<boolean> {
+): Promise<ChangeOutcome> {
   const path = hostPath(batch.destDir, change.path);
+  if (batch.quickCheck === true && change.op !== 'delete' && (await alreadyInPlace(ctx.session, path, need(change)))) {
+    return 'in-place';
+  }
   switch (change.op) {
     case 'delete':
-      return (await deleteRemotePath(ctx.session, path, change.previousType)) === 'kept-non-empty';
+      return (await deleteRemotePath(ctx.session, path, change.previousType)) === 'kept-non-empty' ? 'kept-dir' : 'applied';
     case 'mkdir':
       await makeRemoteDir(ctx.session, path, need(change));
-      return false;
+      return 'applied';
     case 'write':
       await writeRemoteFile(ctx, path, need(change), await content.get(change));
-      return false;
+      return 'applied';
     case 'symlink':
       await writeRemoteSymlink(ctx, path, need(change));
-      return false;
+      return 'applied';
     case 'meta':
       await applyRemoteMeta(ctx.session, path, need(change));
-      return false;
+      return 'applied';
   }
 }
 

@@ -108,6 +108,9 @@ export class SftpSession {
   lstat(path: string): Promise<Stats> {
     return this.request<Stats>('lstat', path, (cb) => this.sftp.lstat(path, cb));
   }
+  readlink(path: string): Promise<string> {
+    return this.request<string>('readlink', path, (cb) => this.sftp.readlink(path, cb));
+  }
   stat(path: string): Promise<Stats> {
     return this.request<Stats>('stat', path, (cb) => this.sftp.stat(path, cb));
   }

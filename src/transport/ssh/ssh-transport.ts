@@ -40,6 +40,9 @@ export interface SshTransportOptions {
   readonly orphanFile?: string;
 }
 
+/** How one host's push ended: every change applied (some perhaps already in place), or the error that stopped it. */
+type HostRun = { readonly failed: false; readonly inPlace: number } | { readonly failed: true; readonly error: unknown };
+
 export interface SshTransport extends Transport {
   readonly name: 'ssh';
   /** Connection counters, for tests and benchmarks. */
@@ -100,21 +103,21 @@ export function createSshTransport(
         : new HostAbortedError();
     try {
       if (signal?.aborted) stop('abort');
-      let error = ac.signal.aborted
-        ? stopError()
+      const run: HostRun = ac.signal.aborted
+        ? { failed: true, error: stopError() }
         : await runOnHost(host, batch, content, deps, ac.signal, stopError);
-      if (error !== undefined && stopReason !== undefined) error = stopError();
       const finishedAt = Date.now();
-      return error === undefined
-        ? { host, batchId: batch.id, ok: true, startedAt, finishedAt }
-        : { host, batchId: batch.id, ok: false, error: classifySshError(error), startedAt, finishedAt };
+      if (!run.failed) {
+        return { host, batchId: batch.id, ok: true, startedAt, finishedAt, ...(run.inPlace > 0 ? { inPlace: run.inPlace } : {}) };
+      }
+      const error = stopReason !== undefined ? stopError() : run.error;
+      return { host, batchId: batch.id, ok: false, error: classifySshError(error), startedAt, finishedAt };
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  /** undefined = every change applied; otherwise the error that stopped the host. */
   async function runOnHost(
     host: string,
     batch: Batch,
@@ -122,14 +125,14 @@ export function createSshTransport(
     deps: number[][],
     signal: AbortSignal,
     stopError: () => Error,
-  ): Promise<unknown> {
+  ): Promise<HostRun> {
     for (let attempt = 0; ; attempt++) {
       let conn: SshConnection;
       let reused: boolean;
       try {
         ({ conn, reused } = await pool.acquire(host, signal));
       } catch (err) {
-        return err;
+        return { failed: true, error: err };
       }
       const kill = (): void => conn.session.kill(stopError());
       signal.addEventListener('abort', kill, { once: true });
@@ -140,7 +143,7 @@ export function createSshTransport(
         for (const dir of out.keptDirs) options.onNote?.(`${host}: ${dir} not deleted: directory not empty`);
         if (out.error === undefined) {
           pool.release(host, conn);
-          return undefined;
+          return { failed: false, inPlace: out.inPlace };
         }
         // a kept connection can die quietly between pushes: retry once on a fresh one (the batch
         // is idempotent), unless the host ran out of time or was aborted
@@ -153,7 +156,7 @@ export function createSshTransport(
         }
         if (conn.session.dead !== undefined) conn.close();
         else pool.release(host, conn);
-        return out.error;
+        return { failed: true, error: out.error };
       } finally {
         signal.removeEventListener('abort', kill);
       }
