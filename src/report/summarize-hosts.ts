@@ -41,7 +41,29 @@ export function summarizeHosts(reports: readonly HostReport[]): string[] {
   for (const group of groupFailures(reports.filter((r) => r.status === 'failed'))) {
     lines.push(`failed: ${foldHostlist(group.hosts)} ${describeFailure(group)}`);
   }
+  const inPlace = inPlaceLine(reports);
+  if (inPlace !== undefined) lines.push(inPlace);
   return lines;
+}
+
+/**
+ * First contact found paths already in place (quick check): say so, or "8 unchanged" after
+ * "50 change(s) → node[01-08]" reads like a contradiction.
+ *   already in place (first contact, left alone): 50 path(s) on node[02-08], 49 on node01
+ */
+function inPlaceLine(reports: readonly HostReport[]): string | undefined {
+  const byCount = new Map<number, string[]>();
+  for (const r of reports) {
+    if (r.inPlace === undefined || r.inPlace === 0) continue;
+    const hosts = byCount.get(r.inPlace) ?? [];
+    hosts.push(r.host);
+    byCount.set(r.inPlace, hosts);
+  }
+  if (byCount.size === 0) return undefined;
+  const parts = [...byCount]
+    .sort((a, b) => b[1].length - a[1].length || b[0] - a[0])
+    .map(([count, hosts], i) => `${count}${i === 0 ? ' path(s)' : ''} on ${foldHostlist(hosts)}`);
+  return `already in place (first contact, left alone): ${parts.join(', ')}`;
 }
 
 /** Same class, code and message shape → one line; biggest groups first, then by class, code, text. */
