@@ -90,3 +90,25 @@ test('a node whose sshd cannot do SFTP falls back from ssh to pdcp (daemon auto 
   assert.equal(out.get('n1')?.transport, 'pdcp');
   assert.equal(out.get('n1')?.ok, true);
 });
+
+test('stopped (SIGINT/SIGTERM) during a push: no retry and no fallback follow, the results stand', async () => {
+  const stop = new AbortController();
+  const down: HostFailure = { class: 'unreachable', message: 'Connection refused' };
+  const { transport: primary, calls } = scripted('pdcp', { n1: [down], n2: [{ class: 'other', code: 'remote-pdcp-missing', message: 'rc 127' }] });
+  const stopping: Transport = { ...primary, push: async (b, hosts, o) => { const r = await primary.push(b, hosts, o); stop.abort(); return r; } };
+  const { transport: fallback, calls: fallbackCalls } = scripted('ssh', {});
+  const logged: string[] = [];
+  const out = await pushWithRetry(batch, ['n1', 'n2', 'n3'], {
+    ...deps,
+    pushOptions: { fanout: 4, signal: stop.signal },
+    primary: stopping,
+    fallback,
+    retries: 3,
+    sleep: async () => {},
+    log: (m) => logged.push(m),
+  });
+  assert.equal(calls.length, 1);
+  assert.deepEqual(fallbackCalls, []);
+  assert.deepEqual(logged, []);
+  assert.deepEqual([...out.values()].map((o) => [o.host, o.ok]), [['n1', false], ['n2', false], ['n3', true]]);
+});

@@ -41,13 +41,15 @@ export async function pushWithRetry(
     outcomes.set(result.host, { ...result, attempts: n, transport: transport.name });
   };
 
+  const stopped = (): boolean => deps.pushOptions.signal?.aborted === true;
   let pending: readonly string[] = hosts;
   for (let round = 0; pending.length > 0; round++) {
     if (round > 0) {
+      if (stopped()) break; // SIGINT/SIGTERM: no retry
       const delay = retryDelay(round, deps.policy, deps.random);
       deps.log?.(`retry ${round}/${deps.retries} for ${pending.length} host(s) in ${(delay / 1000).toFixed(1)} s`);
       await deps.sleep(delay, deps.pushOptions.signal);
-      if (deps.pushOptions.signal?.aborted) break;
+      if (stopped()) break;
     }
     const results = await deps.primary.push(batch, pending, deps.pushOptions);
     const toFallback: string[] = [];
@@ -59,7 +61,7 @@ export async function pushWithRetry(
       if (error.code !== undefined && FALLBACK_CODES.has(error.code) && deps.fallback !== undefined) toFallback.push(result.host);
       else if (round < deps.retries && isRetryable(error.class, error.code)) toRetry.push(result.host);
     }
-    if (toFallback.length > 0 && deps.fallback !== undefined) {
+    if (toFallback.length > 0 && deps.fallback !== undefined && !stopped()) { // stopped: no fallback
       deps.log?.(`${toFallback.length} host(s) cannot use ${deps.primary.name}: falling back to ${deps.fallback.name}`);
       for (const result of await deps.fallback.push(batch, toFallback, deps.pushOptions)) {
         record(result, deps.fallback);

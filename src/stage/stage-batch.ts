@@ -112,6 +112,15 @@ export async function stageBatch(
   return { batch, dropped: dropped.sort(), warnings };
 }
 
+/**
+ * Stage directories that a killed run left behind (kill -9, a power cut: disposeBatch never ran).
+ * Only the process holding the job's lock stages under `stageRoot`, so whatever is there when it
+ * starts is stale; without this, every interrupted run would leave a copy of its batch for good.
+ */
+export async function removeStaleStages(stageRoot: string): Promise<void> {
+  await rm(stageRoot, { recursive: true, force: true });
+}
+
 /** Remove the batch's stage directory (and the frozen copies in it). */
 export async function disposeBatch(batch: Batch): Promise<void> {
   const dir = stageDirs.get(batch) ?? stageDirOf(batch);

@@ -20,6 +20,8 @@ import { scanTree } from '../tree/scan-tree.js';
 import { closeTransports, createTransports, describeTransports } from '../transport/index.js';
 import type { Transports } from './sync-hosts.js';
 import { syncHosts } from './sync-hosts.js';
+import { removeStaleStages } from '../stage/stage-batch.js';
+import { stopOnSignal } from './stop-on-signal.js';
 import { writeReport } from './write-report.js';
 
 export async function runOnce(config: SyncConfig, streams: CliStreams): Promise<number> {
@@ -29,10 +31,15 @@ export async function runOnce(config: SyncConfig, streams: CliStreams): Promise<
   const matcher = await loadRules(config.rulesFile, { defaultExcludes: config.defaultExcludes });
   const hosts = await loadHosts({ files: config.hostsFiles, inline: config.hostExprs, exclude: config.excludeExprs });
   const transports: Transports | undefined = config.dryRun ? undefined : await createTransports(config, false);
-  const ledger = await Ledger.open(config.stateDir, jobKey(config.label, config.watchDir, config.destDir), {
-    readOnly: config.dryRun,
-  });
+  const stop = stopOnSignal((signal) =>
+    log.warn(`${signal}: stopping (hosts that do not finish get this batch on the next run; again to exit now)`),
+  );
+  let ledger: Ledger | undefined;
   try {
+    ledger = await Ledger.open(config.stateDir, jobKey(config.label, config.watchDir, config.destDir), {
+      readOnly: config.dryRun,
+    });
+    if (!config.dryRun) await removeStaleStages(join(ledger.dir, 'stage')); // we hold the job's lock
     const cacheFile = join(ledger.dir, 'scan-cache.json');
     const hashCache = await HashCache.load(cacheFile);
     const scan = await scanTree(config.watchDir, matcher, { hashCache });
@@ -64,6 +71,7 @@ export async function runOnce(config: SyncConfig, streams: CliStreams): Promise<
         fanout: config.fanout,
         retries: config.retries,
         policy: ONE_SHOT_RETRY,
+        signal: stop.signal,
         log: (m) => log.info(m),
         onHostDone: progress,
         onPlan: (plan) => {
@@ -99,10 +107,11 @@ export async function runOnce(config: SyncConfig, streams: CliStreams): Promise<
       hosts: round.hosts,
     });
     if (config.reportFile !== undefined) await writeReport(config.reportFile, report, streams);
-    return failed ? EXIT_HOSTS_FAILED : EXIT_OK;
+    return stop.exitStatus() ?? (failed ? EXIT_HOSTS_FAILED : EXIT_OK);
   } finally {
-    await ledger.close();
+    await ledger?.close();
     await closeTransports(transports);
+    stop.dispose();
   }
 }
 

@@ -9,8 +9,18 @@ export interface CliRun {
 }
 
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 180_000): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startCli(args, env, timeoutMs).done;
+}
+
+export interface StartedCli {
+  /** Send a signal, as an admin's Ctrl-C (SIGINT) or timeout(1) (SIGTERM) would. */
+  kill(signal: NodeJS.Signals): void;
+  readonly done: Promise<CliRun>;
+}
+
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 180_000): StartedCli {
+  const child = spawn(process.execPath, [cliPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = new Promise<CliRun>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -22,4 +32,5 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = process
       resolve({ status: code ?? (signal !== null ? 128 : -1), stdout, stderr });
     });
   });
+  return { kill: (signal) => void child.kill(signal), done };
 }

@@ -4,12 +4,12 @@
 // symlinks, deletions, a second run contacts no node, a healed node gets exactly what it missed.
 import assert from 'node:assert/strict';
 import { lstatSync, readFileSync, readdirSync, existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile, unlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { RunReport } from '../../src/types.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { labUnavailableReason, startLab, type FaultMode, type Lab } from '../helpers/lab.js';
 import { describeObject, makeTree } from '../helpers/tree.js';
 
@@ -228,6 +228,48 @@ for (const [transport, slot] of [
         assert.equal(status[victim], 'ok');
         for (const node of lab.nodes.filter((n) => n !== victim)) assert.equal(status[node], 'unchanged');
         assert.deepEqual(onNode(victim, 'passwd'), inSource('passwd'));
+      });
+    }
+
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const status = signal === 'SIGINT' ? 130 : 143;
+      test(`${signal} mid-push: exit ${status}, no temp or stage left on any node or here; the next run delivers`, async () => {
+        await writeFile(join(src, 'big.bin'), Buffer.alloc(96 * 1024 * 1024, signal));
+        const started = startCli(args('--retries', '3'));
+        // stop it once the copy is under way: a temp (ssh) or a remote stage (pdcp) is on a node
+        const deadline = Date.now() + 20_000;
+        while (!lab.nodes.some((n) => leftovers(lab, n).length > 0) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 2));
+        }
+        started.kill(signal);
+        const run = await started.done;
+        assert.equal(run.status, status, run.stderr);
+        assert.match(run.stderr, new RegExp(`${signal}: stopping`));
+        assert.doesNotMatch(run.stderr, /retry \d/, 'a stopped run does not retry');
+        const stopped = report().hosts.filter((h) => h.status !== 'ok');
+        assert.ok(stopped.length > 0, 'the signal came before every host had it');
+        for (const h of stopped) assert.equal(h.error?.code, 'aborted', JSON.stringify(h));
+        for (const node of lab.nodes) {
+          assert.deepEqual(leftovers(lab, node), [], `${node}: temp files or stage left behind`);
+          const there = onNode(node, 'big.bin');
+          assert.ok(there === undefined || there.content === inSource('big.bin')?.content, `${node}: a whole file or none`);
+        }
+        for (const job of readdirSync(join(work, 'state'))) {
+          const stage = join(work, 'state', job, 'stage');
+          assert.deepEqual(existsSync(stage) ? readdirSync(stage) : [], [], 'the local stage is removed');
+        }
+
+        // what a kill -9 would have left: the next run of the job removes it
+        const [job] = readdirSync(join(work, 'state'));
+        const stale = join(work, 'state', job ?? '', 'stage', 'killed-batch');
+        await mkdir(stale, { recursive: true });
+        await writeFile(join(stale, 'copy'), 'a frozen copy of a killed batch');
+        const again = await runCli(args());
+        assert.equal(again.status, 0, again.stderr);
+        assert.equal(existsSync(stale), false, 'a stale stage is removed');
+        for (const node of lab.nodes) assert.deepEqual(onNode(node, 'big.bin'), inSource('big.bin'), node);
+        await unlink(join(src, 'big.bin'));
+        assert.equal((await runCli(args())).status, 0);
       });
     }
 

@@ -13,6 +13,9 @@ import { applyRoundResults, stageRoundFailures } from './round-results.js';
 import { runTool } from './run-tool.js';
 import { pdshEnvironment, renderSshConfig } from './ssh-config.js';
 
+/** After a stop, the removal of a node's stage may take this long (pdsh -u) before it is given up. */
+const STOPPED_CLEANUP_MS = 10_000;
+
 export interface PushContext {
   readonly settings: ConnectionSettings;
   readonly remoteTmp: string;
@@ -100,7 +103,7 @@ export async function pushBatch(
         pending.length,
       );
       for (const [host, failure] of stageRoundFailures(pending, staged, resolveHost)) {
-        if (failure.partial && failure.code !== 'aborted') cleanup.push(host);
+        if (failure.partial) cleanup.push(host); // a stop (SIGINT/SIGTERM) cut the copy short too
         finish(host, {
           class: failure.class,
           message: failure.message,
@@ -108,16 +111,33 @@ export async function pushBatch(
         });
       }
       pending = pending.filter((host) => !results.has(host));
+      if (push.signal?.aborted === true) {
+        // stopped with the stage on these nodes: it is not applied, only removed
+        for (const host of pending) {
+          cleanup.push(host);
+          finish(host, { class: 'other', code: 'aborted', message: 'aborted before the stage was applied' });
+        }
+        pending = [];
+      }
     }
+    const removeStages = async (): Promise<unknown> => {
+      const r = await round(cleanup);
+      if (push.signal?.aborted !== true) return run(ctx.pdsh, buildCleanupArgv(r, remoteStage), cleanup.length);
+      // stopped: still remove what round 1 left on the nodes, but briefly and without the stop
+      // signal (which would cancel this at once); a second SIGINT/SIGTERM exits anyway
+      const quick = { ...r, operationTimeoutMs: STOPPED_CLEANUP_MS };
+      return runTool(ctx.pdsh, buildCleanupArgv(quick, remoteStage), {
+        env,
+        timeoutMs: Math.ceil(cleanup.length / Math.max(1, push.fanout)) * (ctx.settings.connectTimeoutMs + STOPPED_CLEANUP_MS) + 5_000,
+      });
+    };
 
     // Round 2: apply where the stage arrived; meanwhile remove half-copied stages elsewhere.
     const [applied] = await Promise.all([
       pending.length > 0
         ? round(pending).then((r) => run(ctx.pdsh, buildApplyArgv(r, remoteStage), pending.length))
         : undefined,
-      cleanup.length > 0
-        ? round(cleanup).then((r) => run(ctx.pdsh, buildCleanupArgv(r, remoteStage), cleanup.length))
-        : undefined,
+      cleanup.length > 0 ? removeStages() : undefined,
     ]);
     if (applied !== undefined) {
       const { results: outcome, staleStage } = applyRoundResults(pending, applied, batch, resolveHost);

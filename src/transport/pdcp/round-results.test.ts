@@ -31,6 +31,9 @@ test('round 1: only the hosts pdcp names failed, unless the whole run failed', (
     [...stageRoundFailures(hosts, r, resolve).values()].map((f) => `${f.class}/${f.code ?? ''}/${f.partial}`);
   assert.deepEqual(classes(run({ timedOut: true }, false)), ['timeout//true', 'timeout//true']);
   assert.deepEqual(classes(run({ canceled: true })), ['other/aborted/true', 'other/aborted/true']);
+  // what pdcp printed as the stop killed it is the stop's doing, not the node's
+  const killed = run({ canceled: true, stderr: 'pdcp@x: n2: _pcp_send_file_data: write: Broken pipe\n' });
+  assert.deepEqual(classes(killed), ['other/aborted/true', 'other/aborted/true']);
   assert.deepEqual(classes(run({ startError: 'spawn pdcp ENOENT' }, false)), [
     'other/pdcp-failed/false',
     'other/pdcp-failed/false',

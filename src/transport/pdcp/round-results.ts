@@ -17,7 +17,9 @@ export function stageRoundFailures(
   const { failures } = collectFailures(run.stderr, resolveHost);
   const result = new Map<string, CollectedFailure>();
   for (const host of hosts) {
-    const failure = failures.get(host) ?? wholeRunFailure(run, 'pdcp');
+    // stopped (SIGINT/SIGTERM): what pdcp printed as it was killed ("write: Broken pipe") is the
+    // stop's doing, not the node's
+    const failure = run.canceled ? wholeRunFailure(run, 'pdcp') : (failures.get(host) ?? wholeRunFailure(run, 'pdcp'));
     if (failure !== undefined) result.set(host, failure);
   }
   return result;

@@ -10,7 +10,7 @@ import type { Batch, Change } from '../../types.js';
 import { applyBatch, DEFAULT_APPLY_TUNING } from './apply-batch.js';
 import { BatchContent } from './batch-content.js';
 import { changeDependencies } from './change-order.js';
-import { SFTP_STATUS, SftpStatusError } from './ssh-errors.js';
+import { HostAbortedError, SFTP_STATUS, SftpStatusError } from './ssh-errors.js';
 import type { SftpSession } from './sftp-session.js';
 
 type Node = { type: 'file' | 'dir' | 'symlink'; data: Buffer; mode: number; uid: number; gid: number; mtime?: number };
@@ -195,15 +195,9 @@ const dir = (path: string): Change => ({
   entry: { path, type: 'dir', mode: 0o750, uid: 0, gid: 0, size: 0, mtimeMs: 0 },
 });
 
-async function run(fake: FakeSftp, batch: Batch) {
+async function run(fake: FakeSftp, batch: Batch, tuning = DEFAULT_APPLY_TUNING, stop?: AbortSignal) {
   const deps = changeDependencies(batch.changes.map((c) => c.path));
-  return applyBatch(
-    fake as unknown as SftpSession,
-    batch,
-    new BatchContent(batch),
-    deps,
-    DEFAULT_APPLY_TUNING,
-  );
+  return applyBatch(fake as unknown as SftpSession, batch, new BatchContent(batch), deps, tuning, stop);
 }
 
 describe('applyBatch (fake SFTP)', () => {
@@ -400,6 +394,41 @@ describe('applyBatch (fake SFTP)', () => {
       const out = await run(fake, wanted(true));
       assert.equal(out.error, undefined);
       assert.ok(fake.log.includes('rename /d/etc/a'));
+    });
+  });
+
+  describe('stop (SIGINT/SIGTERM)', () => {
+    const temps = (fake: FakeSftp) => [...fake.fs.keys()].filter((k) => k.includes('.clsync-hpc.'));
+
+    it('no new change starts; a file being sent stops after its writes in flight and its temp is removed', async () => {
+      const stop = new AbortController();
+      const fake = new FakeSftp((op, path) => {
+        // the third chunk of "big" is on its way: stop now
+        if (op === 'write' && path.includes('.big.') && fake.log.filter((l) => l.startsWith('write /d/.big.')).length === 3) stop.abort();
+        return undefined;
+      });
+      const b = batchOf((add) => {
+        add(file('big'), 'x'.repeat(40));
+        for (let i = 0; i < 30; i++) add(file(`f${String(i).padStart(2, '0')}`), `file ${i}`);
+      });
+      const out = await run(fake, b, { ...DEFAULT_APPLY_TUNING, changesInFlight: 4, chunkSize: 4 }, stop.signal);
+      assert.ok(out.error instanceof HostAbortedError, String(out.error));
+      assert.deepEqual(temps(fake), [], 'every temp removed');
+      assert.deepEqual(out.leftoverTemps, []);
+      assert.equal(fake.fs.has('/d/big'), false, 'never renamed into place');
+      assert.ok(fake.log.filter((l) => l.startsWith('write /d/.big.')).length < 10, 'the rest of big was not sent');
+      const installed = [...fake.fs.keys()].filter((k) => /^\/d\/f\d\d$/.test(k));
+      assert.ok(installed.length < 30, `${installed.length} files installed: new changes kept starting`);
+      for (const k of installed) assert.match(fake.fs.get(k)?.data.toString() ?? '', /^file \d+$/, `${k} whole`);
+    });
+
+    it('a stop before the push: nothing is sent', async () => {
+      const stop = new AbortController();
+      stop.abort();
+      const fake = new FakeSftp();
+      const out = await run(fake, batchOf((add) => add(file('a'), 'A')), DEFAULT_APPLY_TUNING, stop.signal);
+      assert.ok(out.error instanceof HostAbortedError);
+      assert.ok(!fake.log.some((l) => l.startsWith('open')));
     });
   });
 });

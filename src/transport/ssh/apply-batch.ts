@@ -11,6 +11,7 @@ import { alreadyInPlace } from './quick-check.js';
 import { hostPath, mkdirP } from './remote-dirs.js';
 import { writeRemoteFile, writeRemoteSymlink, type RemoteApplyContext } from './remote-write.js';
 import type { SftpSession } from './sftp-session.js';
+import { HostAbortedError } from './ssh-errors.js';
 
 export interface ApplyTuning {
   /** Changes in flight per host. */
@@ -38,12 +39,18 @@ export interface ApplyOutcome {
   readonly inPlace: number;
 }
 
+/**
+ * `stop`: finish soon and leave nothing behind (a user's SIGINT/SIGTERM): no new change starts, a
+ * file being sent stops after its writes in flight and its temp is removed; changes past their
+ * content (fsync, owner, rename) complete.
+ */
 export async function applyBatch(
   session: SftpSession,
   batch: Batch,
   content: BatchContent,
   dependencies: readonly (readonly number[])[],
   tuning: ApplyTuning,
+  stop?: AbortSignal,
 ): Promise<ApplyOutcome> {
   const ctx: RemoteApplyContext = {
     session,
@@ -51,6 +58,7 @@ export async function applyBatch(
     budget: new ByteBudget(tuning.bytesInFlight),
     chunkSize: tuning.chunkSize,
     temps: new Set(),
+    ...(stop !== undefined ? { stop } : {}),
   };
   const keptDirs: string[] = [];
   let inPlace = 0;
@@ -67,6 +75,10 @@ export async function applyBatch(
     done[i] = Promise.all(deps).then(() =>
       limit(async () => {
         if (error !== undefined) return;
+        if (stop?.aborted === true) {
+          error = new HostAbortedError();
+          return;
+        }
         try {
           const outcome = await applyChange(ctx, batch, content, change);
           if (outcome === 'kept-dir') keptDirs.push(change.path);

@@ -10,7 +10,7 @@ import type { Content } from './batch-content.js';
 import type { ByteBudget } from './byte-budget.js';
 import { diagnoseFailure } from './diagnose-failure.js';
 import { mkdirP, tempPathFor } from './remote-dirs.js';
-import { ContentMismatchError, SFTP_STATUS, SftpStatusError } from './ssh-errors.js';
+import { ContentMismatchError, HostAbortedError, SFTP_STATUS, SftpStatusError } from './ssh-errors.js';
 import { isStatus, type SftpSession } from './sftp-session.js';
 
 export interface RemoteApplyContext {
@@ -21,6 +21,11 @@ export interface RemoteApplyContext {
   readonly chunkSize: number;
   /** Temp names created on the node and not yet renamed or removed (for cleanup). */
   readonly temps: Set<string>;
+  /**
+   * Stop soon (SIGINT/SIGTERM): a file whose content is still being sent stops after the writes
+   * in flight, and its temp is removed while the session still answers.
+   */
+  readonly stop?: AbortSignal;
 }
 
 export async function writeRemoteFile(
@@ -139,8 +144,15 @@ async function sendContent(
     w.catch(() => (failed = true));
     writes.push(w);
   };
+  const stopped = async (): Promise<never> => {
+    // the writes already sent still get their answers; wait for them so the close comes after
+    await Promise.allSettled(writes);
+    await ctx.session.close(handle, tmp).catch(() => undefined);
+    throw new HostAbortedError();
+  };
   if (content.kind === 'buffer') {
     for (let off = 0; off < content.data.length && !failed; off += ctx.chunkSize) {
+      if (ctx.stop?.aborted === true) return stopped();
       await send(content.data.subarray(off, off + ctx.chunkSize), off);
     }
     return writes;
@@ -149,6 +161,7 @@ async function sendContent(
   try {
     let off = 0;
     while (!failed) {
+      if (ctx.stop?.aborted === true) throw new HostAbortedError();
       const buf = Buffer.allocUnsafe(ctx.chunkSize);
       const { bytesRead } = await fh.read(buf, 0, buf.length, off);
       if (bytesRead === 0) break;

@@ -40,6 +40,9 @@ export interface SshTransportOptions {
   readonly orphanFile?: string;
 }
 
+/** A stopped push (SIGINT/SIGTERM) may take this long to finish its requests in flight and remove its temp files. */
+const ABORT_GRACE_MS = 3000;
+
 /** How one host's push ended: every change applied (some perhaps already in place), or the error that stopped it. */
 type HostRun = { readonly failed: false; readonly inPlace: number } | { readonly failed: true; readonly error: unknown };
 
@@ -105,7 +108,7 @@ export function createSshTransport(
       if (signal?.aborted) stop('abort');
       const run: HostRun = ac.signal.aborted
         ? { failed: true, error: stopError() }
-        : await runOnHost(host, batch, content, deps, ac.signal, stopError);
+        : await runOnHost(host, batch, content, deps, ac.signal, () => stopReason, stopError);
       const finishedAt = Date.now();
       if (!run.failed) {
         return { host, batchId: batch.id, ok: true, startedAt, finishedAt, ...(run.inPlace > 0 ? { inPlace: run.inPlace } : {}) };
@@ -124,6 +127,7 @@ export function createSshTransport(
     content: BatchContent,
     deps: number[][],
     signal: AbortSignal,
+    reason: () => 'deadline' | 'abort' | undefined,
     stopError: () => Error,
   ): Promise<HostRun> {
     for (let attempt = 0; ; attempt++) {
@@ -134,11 +138,19 @@ export function createSshTransport(
       } catch (err) {
         return { failed: true, error: err };
       }
+      // out of time: the node may be frozen, drop the session now. Stopped (SIGINT/SIGTERM): let
+      // applyBatch finish what is in flight and remove its temp files, within ABORT_GRACE_MS.
       const kill = (): void => conn.session.kill(stopError());
-      signal.addEventListener('abort', kill, { once: true });
+      let grace: NodeJS.Timeout | undefined;
+      const onStop = (): void => {
+        if (reason() === 'deadline') return kill();
+        grace = setTimeout(kill, ABORT_GRACE_MS);
+        grace.unref();
+      };
+      signal.addEventListener('abort', onStop, { once: true });
       try {
         await removeOrphans(host, conn);
-        const out = await applyBatch(conn.session, batch, content, deps, tuning);
+        const out = await applyBatch(conn.session, batch, content, deps, tuning, signal);
         orphans?.add(host, out.leftoverTemps);
         for (const dir of out.keptDirs) options.onNote?.(`${host}: ${dir} not deleted: directory not empty`);
         if (out.error === undefined) {
@@ -158,7 +170,8 @@ export function createSshTransport(
         else pool.release(host, conn);
         return { failed: true, error: out.error };
       } finally {
-        signal.removeEventListener('abort', kill);
+        clearTimeout(grace);
+        signal.removeEventListener('abort', onStop);
       }
     }
   }
