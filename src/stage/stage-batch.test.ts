@@ -15,6 +15,7 @@ import { test } from 'node:test';
 import { permitAll } from '../tree/matchers-for-tests.js';
 import { scanTree } from '../tree/scan-tree.js';
 import { diffSnapshots } from '../plan/diff-snapshots.js';
+import { LedgerError } from '../errors.js';
 import { SYNC_COPY_MAX } from './copy-and-hash.js';
 import type { StagedContent } from '../types.js';
 import { disposeBatch, newBatchId, stageBatch } from './stage-batch.js';
@@ -179,6 +180,19 @@ test('a batch without writes still gets (and disposes of) its own stage dir', as
   assert.deepEqual(readdirSync(stageRoot), [batch.id]);
   await disposeBatch(batch);
   assert.deepEqual(readdirSync(stageRoot), []);
+});
+
+test('a state dir that cannot hold the stage stops the run as a state error that names it', async () => {
+  const root = freshDir();
+  writeFileSync(join(root, 'not-a-dir'), 'a file where the state dir should be');
+  const stageRoot = join(root, 'not-a-dir', 'stage');
+  await assert.rejects(
+    stageBatch(freshDir(), [{ path: 'x', op: 'delete', previousType: 'file' }], stageRoot, '/etc'),
+    (err: unknown) =>
+      err instanceof LedgerError &&
+      err.message.startsWith(`cannot stage the batch in ${stageRoot}/`) &&
+      err.message.includes('(--state-dir): ENOTDIR'),
+  );
 });
 
 test('batch ids are 10 base36 characters and differ', () => {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Batch, Change, StagedContent, TreeEntry } from '../types.js';
+import { LedgerError } from '../errors.js';
 import { copyAndHash, SYNC_COPY_MAX } from './copy-and-hash.js';
 
 export interface StagedBatch {
@@ -43,9 +44,13 @@ export async function stageBatch(
   const heldBytesMax = options.heldBytesMax ?? HELD_BYTES_MAX;
   const id = newBatchId();
   const dir = join(resolve(stageRoot), id);
-  await mkdir(stageRoot, { recursive: true, mode: 0o700 });
-  await mkdir(dir, { mode: 0o700 });
-  await chmod(dir, 0o700); // whatever the umask says
+  try {
+    await mkdir(stageRoot, { recursive: true, mode: 0o700 });
+    await mkdir(dir, { mode: 0o700 });
+    await chmod(dir, 0o700); // whatever the umask says
+  } catch (error) {
+    throw stageError(error, dir);
+  }
 
   const kept: (Change | undefined)[] = [...changes];
   const staged = new Map<string, StagedContent>();
@@ -99,7 +104,7 @@ export async function stageBatch(
     await Promise.all(Array.from({ length: Math.min(COPIES_IN_FLIGHT, writes.length) }, worker));
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
-    throw error;
+    throw stageError(error, dir);
   }
   const batch: Batch = {
     id,
@@ -110,6 +115,15 @@ export async function stageBatch(
   };
   stageDirs.set(batch, dir);
   return { batch, dropped: dropped.sort(), warnings };
+}
+
+/**
+ * The source side's problems (unreadable, vanished) are per path and never get here: this is the
+ * state dir failing us (full, read-only), which stops the run (exit 3) before anything is sent.
+ */
+function stageError(error: unknown, dir: string): LedgerError {
+  const why = error instanceof Error ? error.message : String(error);
+  return new LedgerError(`cannot stage the batch in ${dir} (--state-dir): ${why}`, { cause: error });
 }
 
 /**
