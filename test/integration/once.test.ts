@@ -16,7 +16,8 @@ import { describeObject, makeTree } from '../helpers/tree.js';
 const skip = labUnavailableReason();
 const DEST = '/srv/e2e';
 
-const HOSTILE = ['with space', `quote'"s`, '$(touch pwned)', '`touch pwned2`', '-leading-dash', 'unicodé ✓', 'new\nline'];
+// the last two leave no room within NAME_MAX (255 bytes) for the usual temp name's prefix and suffix
+const HOSTILE = ['with space', `quote'"s`, '$(touch pwned)', '`touch pwned2`', '-leading-dash', 'unicodé ✓', 'new\nline', 'L'.repeat(250), 'é'.repeat(120)];
 
 // what each fault looks like in the report; link may show as a timeout when the connect timeout
 // (2 s) expires before ARP gives up (3 s)

@@ -1,15 +1,27 @@
 // Directory plumbing over SFTP: `mkdir -p` in one round trip, and the temp-name rule every
 // transport shares.
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { SFTP_STATUS, SftpStatusError } from './ssh-errors.js';
 import { diagnoseFailure } from './diagnose-failure.js';
 import type { SftpSession } from './sftp-session.js';
 
-/** `.<basename>.clsync-hpc.<batchId>` in the target's own directory, so rename(2) stays atomic. */
+/**
+ * `.<basename>.clsync-hpc.<batchId>` in the target's own directory, so rename(2) stays atomic. A
+ * name too long for that within NAME_MAX (255 bytes) gets `.clsync-hpc.<batchId>.<hash of the
+ * name>` instead, as apply.sh does with its change number.
+ */
 export function tempPathFor(target: string, batchId: string): string {
   const dir = posix.dirname(target);
-  return `${dir === '/' ? '' : dir}/.${posix.basename(target)}.clsync-hpc.${batchId}`;
+  const name = posix.basename(target);
+  const temp =
+    Buffer.byteLength(name) + batchId.length + '..clsync-hpc.'.length <= NAME_MAX
+      ? `.${name}.clsync-hpc.${batchId}`
+      : `.clsync-hpc.${batchId}.${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
+  return `${dir === '/' ? '' : dir}/${temp}`;
 }
+
+const NAME_MAX = 255;
 
 /** destDir + '/' + relative path, verbatim (no normalisation: names are delivered as they are). */
 export function hostPath(destDir: string, relative: string): string {
