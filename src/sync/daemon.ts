@@ -175,10 +175,17 @@ export class Daemon {
       this.snapshot,
     );
     await this.deps.hashCache.save(this.deps.hashCacheFile);
-    this.noteResults(round.hosts);
+    // stopping (SIGTERM/SIGINT): hosts cut short are not down, and the ledger resends to them
+    const cutShort = (h: HostReport): boolean =>
+      this.abort.signal.aborted && h.status === 'failed' && h.error?.code === 'aborted';
+    const stopped = round.hosts.filter(cutShort);
+    this.noteResults(round.hosts.filter((h) => !cutShort(h)));
+    if (stopped.length > 0) {
+      log.info(`${what}: stopped before ${foldHostlist(stopped.map((h) => h.host))} had it all; sent on the next start`);
+    }
     const changed = new Set(round.changes.map((c) => c.path)).size;
     const ok = round.hosts.filter((h) => h.status === 'ok').length;
-    const failed = round.hosts.filter((h) => h.status === 'failed');
+    const failed = round.hosts.filter((h) => h.status === 'failed' && !cutShort(h));
     if (changed > 0 || failed.length > 0) {
       log.info(
         `${what}: ${changed} path(s) → ${ok} ok` +

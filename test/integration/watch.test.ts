@@ -168,6 +168,23 @@ describe('watch mode (daemon), ssh transport', { skip, timeout: 900_000 }, () =>
     await waitConverged('after-crash', lab.nodes, 60_000);
   });
 
+  test('SIGTERM mid-batch: no temp left on a node, hosts not reported down; the next start sends the rest', async () => {
+    const temps = () =>
+      lab.nodes.flatMap((n) => readdirOr(lab.path(n, DEST)).filter((name) => name.startsWith('.big2.bin.clsync-hpc.')));
+    const from = daemon?.log().length ?? 0;
+    await writeFile(join(src, 'big2.bin'), Buffer.alloc(96 * 1024 * 1024, 'stop me '));
+    await waitFor(() => temps().length > 0, 30_000, () => `no temp appeared:\n${daemon?.log() ?? ''}`);
+    const status = await daemon?.stop('SIGTERM');
+    const log = daemon?.log().slice(from) ?? '';
+    assert.equal(status, 0, log);
+    assert.deepEqual(temps(), [], 'temp files left on the nodes');
+    assert.doesNotMatch(log, / down: /, 'a stop is not a node failure');
+    assert.match(log, /stopped before node\S* had it all; sent on the next start/);
+    daemon = startDaemon(args(), lab.env);
+    await daemon.waitForLog(/watching/, 120_000);
+    await waitConverged('big2.bin', lab.nodes, 120_000);
+  });
+
   test('SIGTERM stops cleanly: exit 0, pid and status files removed', async () => {
     const status = await daemon?.stop('SIGTERM');
     daemon = undefined;
