@@ -6,6 +6,8 @@
 // nodes whose sshd has no usable SFTP subsystem.
 // Transports are imported on demand: loading execa (pdcp, local) costs ~90 ms and ssh2 ~35 ms of
 // start-up, which a cron run with the other transport should not pay.
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { SyncConfig } from '../config/sync-config.js';
 import { TransportError } from '../errors.js';
@@ -30,9 +32,11 @@ export function connectionSettings(config: SyncConfig): ConnectionSettings {
 export async function createTransports(config: SyncConfig, keepConnections: boolean): Promise<Transports> {
   const settings = connectionSettings(config);
   // next to the job's ledger, whose directory exists before the first push
-  const orphanFile = join(ledgerDir(config.stateDir, jobKey(config.label, config.watchDir, config.destDir)), 'ssh-orphans.json');
+  const jobDir = ledgerDir(config.stateDir, jobKey(config.label, config.watchDir, config.destDir));
+  const orphanFile = join(jobDir, 'ssh-orphans.json');
+  const tempTag = tempTagFor(jobDir);
   const ssh = async (): Promise<Transport> =>
-    (await import('./ssh/ssh-transport.js')).createSshTransport(settings, { keepConnections, orphanFile });
+    (await import('./ssh/ssh-transport.js')).createSshTransport(settings, { keepConnections, orphanFile, tempTag });
   const pdcp = async (): Promise<Transport | string> => {
     const { checkPdcpAvailable, createPdcpTransport } = await import('./pdcp/pdcp-transport.js');
     return (await checkPdcpAvailable()) ?? createPdcpTransport(settings, { remoteTmp: config.remoteTmp });
@@ -56,6 +60,15 @@ export async function createTransports(config: SyncConfig, keepConnections: bool
       return keepConnections ? { primary: await ssh(), fallback: viaPdcp } : { primary: viaPdcp, fallback: await ssh() };
     }
   }
+}
+
+/**
+ * One job's temp-name tag: the same for every run of the job from this state dir on this machine
+ * (the scope of the job's lock), different for another admin node or state dir pushing the same
+ * paths to the same nodes, whose temps must never meet ours.
+ */
+export function tempTagFor(jobDir: string): string {
+  return createHash('sha256').update(`${hostname()}\0${jobDir}`).digest('hex').slice(0, 10);
 }
 
 export function describeTransports(transports: Transports): string {

@@ -151,7 +151,7 @@ describe('watch mode (daemon), ssh transport', { skip, timeout: 900_000 }, () =>
     );
   });
 
-  test('kill -9 mid-batch, restart: converges, nothing half-written', { timeout: 300_000 }, async () => {
+  test('kill -9 mid-batch, restart: converges, nothing half-written, no temp left', { timeout: 300_000 }, async () => {
     const big = Buffer.alloc(8 * 1024 * 1024, 'z');
     await writeFile(join(src, 'big.bin'), big);
     await new Promise((r) => setTimeout(r, 300)); // the batch is under way
@@ -166,6 +166,10 @@ describe('watch mode (daemon), ssh transport', { skip, timeout: 900_000 }, () =>
     await daemon.waitForLog(/watching/, 120_000);
     await waitConverged('big.bin', lab.nodes, 120_000);
     await waitConverged('after-crash', lab.nodes, 60_000);
+    // the temp the kill left behind had the name the resend used: cleared and renamed away
+    for (const n of lab.nodes) {
+      assert.deepEqual(readdirOr(lab.path(n, DEST)).filter((name) => name.includes('.clsync-hpc.')), [], `${n}: temp left`);
+    }
   });
 
   test('SIGTERM mid-batch: no temp left on a node, hosts not reported down; the next start sends the rest', async () => {

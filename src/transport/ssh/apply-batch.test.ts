@@ -197,7 +197,7 @@ const dir = (path: string): Change => ({
 
 async function run(fake: FakeSftp, batch: Batch, tuning = DEFAULT_APPLY_TUNING, stop?: AbortSignal) {
   const deps = changeDependencies(batch.changes.map((c) => c.path));
-  return applyBatch(fake as unknown as SftpSession, batch, new BatchContent(batch), deps, tuning, stop);
+  return applyBatch(fake as unknown as SftpSession, batch, new BatchContent(batch), deps, tuning, stop !== undefined ? { stop } : {});
 }
 
 describe('applyBatch (fake SFTP)', () => {
@@ -430,5 +430,21 @@ describe('applyBatch (fake SFTP)', () => {
       assert.ok(out.error instanceof HostAbortedError);
       assert.ok(!fake.log.some((l) => l.startsWith('open')));
     });
+  });
+
+  it('with a job tempTag, a temp that a killed run left under that name is cleared, then the file installed', async () => {
+    const fake = new FakeSftp();
+    fake.fs.set('/d', { type: 'dir', data: Buffer.alloc(0), mode: 0o755, uid: 0, gid: 0 });
+    fake.fs.set('/d/.a.clsync-hpc.job1', { type: 'file', data: Buffer.from('half'), mode: 0o600, uid: 0, gid: 0 });
+    const b = batchOf((add) => add(file('a'), 'A'));
+    const deps = changeDependencies(b.changes.map((c) => c.path));
+    const out = await applyBatch(fake as unknown as SftpSession, b, new BatchContent(b), deps, DEFAULT_APPLY_TUNING, { tempTag: 'job1' });
+    assert.equal(out.error, undefined);
+    assert.equal(fake.fs.get('/d/a')?.data.toString(), 'A');
+    assert.deepEqual([...fake.fs.keys()].filter((k) => k.includes('clsync-hpc')), []);
+    assert.deepEqual(
+      fake.log.filter((l) => l.includes('.a.clsync-hpc.')).slice(0, 3),
+      ['open /d/.a.clsync-hpc.job1', 'unlink /d/.a.clsync-hpc.job1', 'open /d/.a.clsync-hpc.job1'],
+    );
   });
 });

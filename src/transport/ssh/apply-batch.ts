@@ -39,22 +39,29 @@ export interface ApplyOutcome {
   readonly inPlace: number;
 }
 
-/**
- * `stop`: finish soon and leave nothing behind (a user's SIGINT/SIGTERM): no new change starts, a
- * file being sent stops after its writes in flight and its temp is removed; changes past their
- * content (fsync, owner, rename) complete.
- */
+export interface ApplyOptions {
+  /**
+   * Finish soon and leave nothing behind (a user's SIGINT/SIGTERM): no new change starts, a file
+   * being sent stops after its writes in flight and its temp is removed; changes past their
+   * content (fsync, owner, rename) complete.
+   */
+  readonly stop?: AbortSignal;
+  /** What temp names end with (see SshTransportOptions.tempTag); default: the batch id. */
+  readonly tempTag?: string;
+}
+
 export async function applyBatch(
   session: SftpSession,
   batch: Batch,
   content: BatchContent,
   dependencies: readonly (readonly number[])[],
   tuning: ApplyTuning,
-  stop?: AbortSignal,
+  options: ApplyOptions = {},
 ): Promise<ApplyOutcome> {
+  const { stop } = options;
   const ctx: RemoteApplyContext = {
     session,
-    batchId: batch.id,
+    tempTag: options.tempTag ?? batch.id,
     budget: new ByteBudget(tuning.bytesInFlight),
     chunkSize: tuning.chunkSize,
     temps: new Set(),

@@ -7,17 +7,17 @@ import { diagnoseFailure } from './diagnose-failure.js';
 import type { SftpSession } from './sftp-session.js';
 
 /**
- * `.<basename>.clsync-hpc.<batchId>` in the target's own directory, so rename(2) stays atomic. A
- * name too long for that within NAME_MAX (255 bytes) gets `.clsync-hpc.<batchId>.<hash of the
- * name>` instead, as apply.sh does with its change number.
+ * `.<basename>.clsync-hpc.<tag>` in the target's own directory, so rename(2) stays atomic. A name
+ * too long for that within NAME_MAX (255 bytes) gets `.clsync-hpc.<tag>.<hash of the name>`
+ * instead, as apply.sh does with its change number.
  */
-export function tempPathFor(target: string, batchId: string): string {
+export function tempPathFor(target: string, tag: string): string {
   const dir = posix.dirname(target);
   const name = posix.basename(target);
   const temp =
-    Buffer.byteLength(name) + batchId.length + '..clsync-hpc.'.length <= NAME_MAX
-      ? `.${name}.clsync-hpc.${batchId}`
-      : `.clsync-hpc.${batchId}.${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
+    Buffer.byteLength(name) + tag.length + '..clsync-hpc.'.length <= NAME_MAX
+      ? `.${name}.clsync-hpc.${tag}`
+      : `.clsync-hpc.${tag}.${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
   return `${dir === '/' ? '' : dir}/${temp}`;
 }
 

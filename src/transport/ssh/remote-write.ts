@@ -15,7 +15,8 @@ import { isStatus, type SftpSession } from './sftp-session.js';
 
 export interface RemoteApplyContext {
   readonly session: SftpSession;
-  readonly batchId: string;
+  /** Temp names are `.<name>.clsync-hpc.<tempTag>` (remote-dirs.ts). */
+  readonly tempTag: string;
   /** Bytes of writes in flight for this host. */
   readonly budget: ByteBudget;
   readonly chunkSize: number;
@@ -35,7 +36,7 @@ export async function writeRemoteFile(
   content: Content,
 ): Promise<void> {
   const { session } = ctx;
-  const tmp = tempPathFor(target, ctx.batchId);
+  const tmp = tempPathFor(target, ctx.tempTag);
   const dir = posix.dirname(target);
   try {
     const handle = await openTemp(ctx, tmp, dir);
@@ -80,7 +81,7 @@ export async function writeRemoteSymlink(
   entry: TreeEntry,
 ): Promise<void> {
   const { session } = ctx;
-  const tmp = tempPathFor(target, ctx.batchId);
+  const tmp = tempPathFor(target, ctx.tempTag);
   const dir = posix.dirname(target);
   try {
     const make = async (): Promise<void> => {

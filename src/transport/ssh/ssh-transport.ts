@@ -38,6 +38,14 @@ export interface SshTransportOptions {
    * later run removes them; undefined = only this process remembers them.
    */
   readonly orphanFile?: string;
+  /**
+   * What temp names end with (`.<name>.clsync-hpc.<tag>`), the same on every run of one job from
+   * one state dir: a temp that a killed run (kill -9, power cut) left on a node is then the very
+   * name the next push of that path creates, so it is cleared and renamed away then (the ledger
+   * resends every path that was in flight). Only the holder of the job's lock pushes with it.
+   * Default: each batch's id.
+   */
+  readonly tempTag?: string;
 }
 
 /** A stopped push (SIGINT/SIGTERM) may take this long to finish its requests in flight and remove its temp files. */
@@ -150,7 +158,10 @@ export function createSshTransport(
       signal.addEventListener('abort', onStop, { once: true });
       try {
         await removeOrphans(host, conn);
-        const out = await applyBatch(conn.session, batch, content, deps, tuning, signal);
+        const out = await applyBatch(conn.session, batch, content, deps, tuning, {
+          stop: signal,
+          ...(options.tempTag !== undefined ? { tempTag: options.tempTag } : {}),
+        });
         orphans?.add(host, out.leftoverTemps);
         for (const dir of out.keptDirs) options.onNote?.(`${host}: ${dir} not deleted: directory not empty`);
         if (out.error === undefined) {
