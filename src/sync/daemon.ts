@@ -11,7 +11,8 @@ import type { PathMatcher } from '../rules/types.js';
 import type { HashCache } from '../tree/hash-cache.js';
 import { scanSubtrees } from '../tree/scan-subtrees.js';
 import { scanTree } from '../tree/scan-tree.js';
-import type { HostReport, Snapshot } from '../types.js';
+import { LedgerError } from '../errors.js';
+import type { HostFailure, HostReport, Snapshot } from '../types.js';
 import { Batcher } from '../watch/batcher.js';
 import { startTreeWatcher } from '../watch/tree-watcher.js';
 import type { TreeWatcher, WatchHints } from '../watch/types.js';
@@ -19,7 +20,7 @@ import type { Logger } from '../cli/log.js';
 import type { SyncConfig } from '../config/sync-config.js';
 import { HostHealth } from './host-health.js';
 import type { StatusFile } from './status-file.js';
-import { syncHosts, type Transports } from './sync-hosts.js';
+import { syncHosts, type SyncRound, type Transports } from './sync-hosts.js';
 
 export interface DaemonDeps {
   readonly config: SyncConfig;
@@ -48,6 +49,7 @@ export class Daemon {
   private reloadRequested = false;
   private batchCount = 0;
   private anyFailure = false;
+  private cacheSaveFailing = false;
 
   constructor(private readonly deps: DaemonDeps) {
     const c = deps.config;
@@ -155,26 +157,35 @@ export class Daemon {
   private async push(hosts: readonly string[], what: string, started = Date.now()): Promise<void> {
     if (hosts.length === 0) return;
     const { config, log } = this.deps;
-    const round = await syncHosts(
-      {
-        watchDir: config.watchDir,
-        destDir: config.destDir,
-        noDelete: config.noDelete,
-        quickCheck: !config.ignoreTimes,
-        dryRun: false,
-        ledger: this.deps.ledger,
-        transports: this.deps.transports,
-        stageRoot: this.deps.stageRoot,
-        fanout: config.fanout,
-        retries: 0, // the daemon retries failed hosts on their own schedule (HostHealth)
-        policy: DAEMON_RETRY,
-        signal: this.abort.signal,
-        log: (m) => log.verbose(m),
-      },
-      hosts,
-      this.snapshot,
-    );
-    await this.deps.hashCache.save(this.deps.hashCacheFile);
+    let round: SyncRound;
+    try {
+      round = await syncHosts(
+        {
+          watchDir: config.watchDir,
+          destDir: config.destDir,
+          noDelete: config.noDelete,
+          quickCheck: !config.ignoreTimes,
+          dryRun: false,
+          ledger: this.deps.ledger,
+          transports: this.deps.transports,
+          stageRoot: this.deps.stageRoot,
+          fanout: config.fanout,
+          retries: 0, // the daemon retries failed hosts on their own schedule (HostHealth)
+          policy: DAEMON_RETRY,
+          signal: this.abort.signal,
+          log: (m) => log.verbose(m),
+        },
+        hosts,
+        this.snapshot,
+      );
+    } catch (error) {
+      if (!(error instanceof LedgerError)) throw error;
+      this.stateDirFailed(hosts, what, error);
+      return;
+    }
+    const cacheWarning = await this.deps.hashCache.trySave(this.deps.hashCacheFile);
+    if (cacheWarning !== undefined && !this.cacheSaveFailing) log.warn(cacheWarning); // once, not per batch
+    this.cacheSaveFailing = cacheWarning !== undefined;
     // stopping (SIGTERM/SIGINT): hosts cut short are not down, and the ledger resends to them
     const cutShort = (h: HostReport): boolean =>
       this.abort.signal.aborted && h.status === 'failed' && h.error?.code === 'aborted';
@@ -185,10 +196,13 @@ export class Daemon {
     }
     const changed = new Set(round.changes.map((c) => c.path)).size;
     const ok = round.hosts.filter((h) => h.status === 'ok').length;
+    // after a lost state dir: hosts the quick check found with everything in place already
+    const hadIt = round.hosts.filter((h) => h.status === 'unchanged' && (h.inPlace ?? 0) > 0).length;
     const failed = round.hosts.filter((h) => h.status === 'failed' && !cutShort(h));
     if (changed > 0 || failed.length > 0) {
       log.info(
         `${what}: ${changed} path(s) → ${ok} ok` +
+          (hadIt > 0 ? `, ${hadIt} had them already` : '') +
           (failed.length > 0 ? `, ${failed.length} failed (${foldHostlist(failed.map((h) => h.host))})` : '') +
           ` in ${Date.now() - started} ms`,
       );
@@ -197,8 +211,21 @@ export class Daemon {
     }
   }
 
+  /**
+   * The state dir failed us (full, read-only) before anything was sent: a daemon must not die of
+   * a full /var. The hosts of this round wait for their retry with backoff, as if they had failed,
+   * and then get what they missed from the ledger's diff.
+   */
+  private stateDirFailed(hosts: readonly string[], what: string, error: LedgerError): void {
+    const failure: HostFailure = { class: 'other', code: 'state-dir', message: error.message };
+    this.health.recordRoundFailure(hosts, failure, Date.now());
+    this.anyFailure = true;
+    this.deps.log.error(`${what}: not sent to ${foldHostlist(hosts)}: state: ${error.message}; trying again with backoff`);
+  }
+
   private noteResults(reports: readonly HostReport[]): void {
     const now = Date.now();
+    const caughtUp: string[] = []; // held back by the state dir, not down: one line for all
     for (const r of reports) {
       if (r.status === 'failed' && r.error !== undefined) {
         this.anyFailure = true;
@@ -208,11 +235,13 @@ export class Daemon {
         }
       } else if (r.status === 'ok' || r.status === 'unchanged') {
         const event = this.health.recordSuccess(r.host, now);
-        if (event?.type === 'host-up') {
+        if (event?.type === 'host-up' && event.lastError.code === 'state-dir') caughtUp.push(r.host);
+        else if (event?.type === 'host-up') {
           this.deps.log.info(`${r.host} up again after ${(event.downForMs / 1000).toFixed(1)} s (${event.failures} failed attempt(s)); caught up`);
         }
       }
     }
+    if (caughtUp.length > 0) this.deps.log.info(`${foldHostlist(caughtUp)}: caught up with what the state dir held back`);
   }
 
   private async doReload(): Promise<void> {

@@ -17,7 +17,7 @@ test('a host goes down once, backs off exponentially, and comes up once', () => 
   health.recordFailure('n3', refused, 3000);
   health.recordFailure('n3', refused, 7000);
   assert.equal(health.nextDueAt(), 11000, 'capped at 4 s');
-  assert.deepEqual(health.recordSuccess('n3', 12000), { type: 'host-up', host: 'n3', downForMs: 12000, failures: 4 });
+  assert.deepEqual(health.recordSuccess('n3', 12000), { type: 'host-up', host: 'n3', downForMs: 12000, failures: 4, lastError: refused });
   assert.equal(health.recordSuccess('n3', 13000), undefined);
   assert.deepEqual(health.healthy(['n1', 'n3']), ['n1', 'n3']);
   assert.equal(health.nextDueAt(), undefined);
@@ -28,4 +28,16 @@ test('hosts dropped from the list are forgotten', () => {
   health.recordFailure('gone', refused, 0);
   health.retain(['n1']);
   assert.equal(health.downCount(), 0);
+});
+
+test('a round that failed as a whole (state dir full) backs off together and is retried together', () => {
+  const health = new HostHealth(policy, Math.random);
+  const full = { class: 'other' as const, code: 'state-dir', message: 'ENOSPC' };
+  health.recordFailure('n2', refused, 0); // already down once: the round follows the longest count
+  health.recordRoundFailure(['n1', 'n2', 'n3'], full, 500);
+  assert.deepEqual(health.healthy(['n1', 'n2', 'n3']), []);
+  const at = health.nextDueAt() ?? NaN;
+  assert.equal(at, 2500, 'second failure: 2 s (no jitter in this policy)');
+  assert.deepEqual(health.due(at), ['n2', 'n1', 'n3']);
+  assert.deepEqual(health.recordSuccess('n1', 3000), { type: 'host-up', host: 'n1', downForMs: 2500, failures: 1, lastError: full });
 });

@@ -14,7 +14,14 @@ interface DownHost {
 
 export type HealthEvent =
   | { readonly type: 'host-down'; readonly host: string; readonly error: HostFailure }
-  | { readonly type: 'host-up'; readonly host: string; readonly downForMs: number; readonly failures: number };
+  | {
+      readonly type: 'host-up';
+      readonly host: string;
+      readonly downForMs: number;
+      readonly failures: number;
+      /** Why its last attempt failed. */
+      readonly lastError: HostFailure;
+    };
 
 export class HostHealth {
   private readonly down = new Map<string, DownHost>();
@@ -36,11 +43,26 @@ export class HostHealth {
     return previous === undefined ? { type: 'host-down', host, error } : undefined;
   }
 
+  /**
+   * The same failure for a whole round of hosts, not of their doing (the state dir is full): they
+   * back off together, so that they are retried in one round again, not one by one (one jitter
+   * draw for all, the longest failure count among them).
+   */
+  recordRoundFailure(hosts: readonly string[], error: HostFailure, now: number): void {
+    let failures = 1;
+    for (const host of hosts) failures = Math.max(failures, (this.down.get(host)?.failures ?? 0) + 1);
+    const nextAttemptAt = now + retryDelay(failures, this.policy, this.random);
+    for (const host of hosts) {
+      const previous = this.down.get(host);
+      this.down.set(host, { since: previous?.since ?? now, failures: (previous?.failures ?? 0) + 1, error, nextAttemptAt });
+    }
+  }
+
   recordSuccess(host: string, now: number): HealthEvent | undefined {
     const previous = this.down.get(host);
     if (previous === undefined) return undefined;
     this.down.delete(host);
-    return { type: 'host-up', host, downForMs: now - previous.since, failures: previous.failures };
+    return { type: 'host-up', host, downForMs: now - previous.since, failures: previous.failures, lastError: previous.error };
   }
 
   isDown(host: string): boolean {

@@ -44,7 +44,8 @@ export async function runOnce(config: SyncConfig, streams: CliStreams): Promise<
     const hashCache = await HashCache.load(cacheFile);
     const scan = await scanTree(config.watchDir, matcher, { hashCache });
     for (const warning of scan.warnings) log.warn(warning);
-    if (!config.dryRun) await hashCache.save(cacheFile);
+    const cacheWarning = config.dryRun ? undefined : await hashCache.trySave(cacheFile);
+    if (cacheWarning !== undefined) log.warn(cacheWarning);
     log.verbose(
       `scanned ${config.watchDir}: ${scan.snapshot.size} entries, ${scan.stats.filesHashed} hashed, ${Math.round(scan.stats.durationMs)} ms` +
         (scan.stats.lister === 'thread' ? '' : ` (listed by ${scan.stats.lister === 'native' ? 'the native lister' : 'find(1)'})`),

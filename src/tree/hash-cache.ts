@@ -109,6 +109,19 @@ export class HashCache {
     }
   }
 
+  /**
+   * save(), for runs that must not stop because of it (a full state dir): the cache only saves
+   * reading files again, so a failure is a warning, returned as its text.
+   */
+  async trySave(file: string): Promise<string | undefined> {
+    try {
+      await this.save(file);
+      return undefined;
+    } catch (error) {
+      return `cannot save the hash cache ${file} (${(error as Error).message}): unchanged files are hashed again next time`;
+    }
+  }
+
   /** Atomic (temp + fsync + rename); a no-op when nothing changed since load/last save. */
   async save(file: string): Promise<void> {
     if (!this.changed) return;

@@ -217,6 +217,13 @@ test('the hash cache survives save and load; a corrupt file is ignored and says 
   assert.match(corrupt.loadProblem ?? '', /hash-cache\.json: ignored/);
   assert.equal(corrupt.size, 0);
   assert.equal((await HashCache.load(join(root, 'missing.json'))).loadProblem, undefined);
+
+  // a state dir that cannot take the cache (full, read-only): a warning, not a failed run
+  writeFileSync(join(root, 'b'), 'b');
+  await scanTree(root, permitAll, { hashCache: loaded });
+  const nowhere = join(root, 'a', 'hash-cache.json'); // under a regular file: ENOTDIR
+  assert.match((await loaded.trySave(nowhere)) ?? '', /^cannot save the hash cache .*ENOTDIR.*hashed again next time$/);
+  assert.equal(await loaded.trySave(file), undefined);
 });
 
 test('an unreadable directory is skipped with a warning; an unreadable root is a usage error', () => {

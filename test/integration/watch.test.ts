@@ -3,6 +3,7 @@
 // the others never wait; kill -9 mid-batch then restart converges; inotify overflow loses nothing;
 // SIGHUP adds a host; SIGTERM stops cleanly.
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -170,6 +171,33 @@ describe('watch mode (daemon), ssh transport', { skip, timeout: 900_000 }, () =>
     for (const n of lab.nodes) {
       assert.deepEqual(readdirOr(lab.path(n, DEST)).filter((name) => name.includes('.clsync-hpc.')), [], `${n}: temp left`);
     }
+  });
+
+  test('a full state dir: the batch is held back, the daemon lives on, and sends it once there is room', async () => {
+    await daemon?.stop('SIGTERM');
+    const small = join(work, 'small-state');
+    await mkdir(small);
+    // room for the initial sync's stage (big.bin is 8 MiB), until the test fills it
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m,mode=0700', 'clsync-test-state', small]);
+    try {
+      daemon = startDaemon([...args(), '--state-dir', small], lab.env); // the last --state-dir wins
+      await daemon.waitForLog(/watching/, 120_000);
+      const fill = join(small, 'fill');
+      spawnSync('dd', ['if=/dev/zero', `of=${fill}`, 'bs=64k']); // until ENOSPC
+      const from = daemon.log().length;
+      await writeFile(join(src, 'held-back.bin'), Buffer.alloc(512 * 1024, 'full')); // staged as a file
+      await daemon.waitForLog(/not sent to node\S*: state: cannot stage the batch .*ENOSPC.*trying again with backoff/, 30_000, from);
+      assert.equal(daemon.child.exitCode, null, 'the daemon lives on');
+      assert.doesNotMatch(daemon.log().slice(from), / down: /);
+      await unlink(fill);
+      await waitConverged('held-back.bin', lab.nodes, 60_000);
+      await daemon.waitForLog(/node\S*: caught up with what the state dir held back/, 30_000, from);
+    } finally {
+      await daemon?.stop('SIGTERM');
+      execFileSync('umount', [small]);
+    }
+    daemon = startDaemon(args(), lab.env);
+    await daemon.waitForLog(/watching/, 120_000);
   });
 
   test('SIGTERM mid-batch: no temp left on a node, hosts not reported down; the next start sends the rest', async () => {
