@@ -107,3 +107,49 @@ test('hosts with no ledger record get a quickCheck batch; what the node had is r
   await withCheck.ledger.close();
   await ignoring.ledger.close();
 });
+
+test('stopped before the push: every host is reported, as not started, and nothing is sent', async () => {
+  const dir = join(scratch, 'stopped');
+  mkdirSync(join(dir, 'etc'), { recursive: true });
+  writeFileSync(join(dir, 'etc', 'a'), 'a');
+  const stop = new AbortController();
+  stop.abort();
+  let pushes = 0;
+  const transport: Transport = {
+    name: 'ssh',
+    push: () => {
+      pushes++;
+      return Promise.resolve([]);
+    },
+    close: () => Promise.resolve(),
+  };
+  const ledger = await Ledger.open(join(dir, 'state'), 'job');
+  const round = await syncHosts(
+    {
+      watchDir: join(dir, 'etc'),
+      destDir: '/srv/x',
+      noDelete: false,
+      quickCheck: true,
+      dryRun: false,
+      ledger,
+      transports: { primary: transport },
+      stageRoot: join(dir, 'stage'),
+      fanout: 4,
+      retries: 0,
+      policy: ONE_SHOT_RETRY,
+      signal: stop.signal,
+      log: () => undefined,
+    },
+    ['n1', 'n2'],
+    (await scanTree(join(dir, 'etc'), permitAll)).snapshot,
+  );
+  await ledger.close();
+  assert.equal(pushes, 0);
+  assert.deepEqual(
+    round.hosts.map((h) => [h.host, h.status, h.error?.code]),
+    [
+      ['n1', 'failed', 'aborted'],
+      ['n2', 'failed', 'aborted'],
+    ],
+  );
+});

@@ -60,7 +60,11 @@ export async function syncHosts(deps: SyncHostsDeps, hosts: readonly string[], w
       for (const host of plan.hosts) reports.push({ host, status: 'planned', attempts: 0, sent, deleted });
       continue;
     }
-    if (deps.signal?.aborted) break;
+    if (deps.signal?.aborted === true) {
+      // stopped before this group's push: say so for each of its hosts (nothing was sent to them)
+      for (const host of plan.hosts) reports.push(notStarted(host));
+      continue;
+    }
     for (const report of await pushPlan(deps, plan)) reports.push(report);
   }
   return { hosts: reports, changes };
@@ -132,6 +136,11 @@ async function pushPlan(deps: SyncHostsDeps, plan: HostPlan): Promise<HostReport
   } finally {
     await disposeBatch(staged.batch);
   }
+}
+
+function notStarted(host: string): HostReport {
+  const error: HostFailure = { class: 'other', code: 'aborted', message: 'stopped before the push to this host started' };
+  return { host, status: 'failed', attempts: 0, sent: 0, deleted: 0, error };
 }
 
 function countOps(changes: readonly Change[]): { sent: number; deleted: number } {
