@@ -126,6 +126,8 @@ export interface PushOptions {
   readonly signal?: AbortSignal;
   /** Called as hosts finish, for progress output. */
   readonly onHostDone?: (result: HostResult) => void;
+  /** Called as each change is applied on a host, by transports that can tell (ssh), for progress. */
+  readonly onChangeApplied?: (host: string) => void;
 }
 
 export type TransportName = 'pdcp' | 'ssh' | 'local';

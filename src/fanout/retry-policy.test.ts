@@ -25,4 +25,8 @@ test('only transient classes are retried', () => {
   assert.equal(isRetryable('hostkey'), false);
   assert.equal(isRetryable('validation'), false);
   assert.equal(isRetryable('other', 'remote-pdcp-missing'), false);
+  // a full or read-only node disk does not heal within a one-shot run's seconds
+  assert.equal(isRetryable('remote-io', 'ENOSPC'), false);
+  assert.equal(isRetryable('remote-io', 'EROFS'), false);
+  assert.equal(isRetryable('remote-io', 'EACCES'), true);
 });

@@ -23,6 +23,10 @@ const PERMANENT_CODES: ReadonlySet<string> = new Set([
   'aborted',
   'ssh-config-unsupported',
   'sftp-unsupported',
+  // a full or read-only disk on a node does not heal within seconds: resending the batch there
+  // only costs time (the next cron run, or the daemon's backoff, tries again later)
+  'ENOSPC',
+  'EROFS',
 ]);
 
 export function isRetryable(errorClass: HostErrorClass, code?: string): boolean {

@@ -56,9 +56,12 @@ export async function runOnce(config: SyncConfig, streams: CliStreams): Promise<
       total: hosts.length,
       intervalMs: 2000,
       minHosts: 16,
+      heartbeatMs: 15_000,
       now: Date.now,
       write: (line) => log.info(line),
     });
+    const heartbeat = setInterval(() => progress.tick(), 1000);
+    heartbeat.unref();
     const round = await syncHosts(
       {
         watchDir: config.watchDir,
@@ -74,9 +77,11 @@ export async function runOnce(config: SyncConfig, streams: CliStreams): Promise<
         policy: ONE_SHOT_RETRY,
         signal: stop.signal,
         log: (m) => log.info(m),
-        onHostDone: progress,
+        onHostDone: (result) => progress.hostDone(result),
+        onChangeApplied: () => progress.changeApplied(),
         onPlan: (plan) => {
           if (plan.changes.length > 0 && !config.dryRun) {
+            progress.planned(plan.changes.length, plan.hosts.length);
             log.info(`${plan.changes.length} change(s) → ${foldHostlist(plan.hosts)} via ${describeTransports(transports ?? neverUsed)}`);
           }
           planView.push({
@@ -89,7 +94,7 @@ export async function runOnce(config: SyncConfig, streams: CliStreams): Promise<
       },
       hosts,
       scan.snapshot,
-    );
+    ).finally(() => clearInterval(heartbeat));
 
     if (config.dryRun) {
       const printPlan = config.reportFile === '-' ? streams.stderr : streams.stdout;

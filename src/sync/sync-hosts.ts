@@ -34,6 +34,7 @@ export interface SyncHostsDeps {
   readonly signal?: AbortSignal;
   readonly log: (message: string) => void;
   readonly onHostDone?: (result: HostResult) => void;
+  readonly onChangeApplied?: (host: string) => void;
   /** Hook for the dry-run printer: every group's plan. */
   readonly onPlan?: (plan: HostPlan) => void;
 }
@@ -94,6 +95,7 @@ async function pushPlan(deps: SyncHostsDeps, plan: HostPlan): Promise<HostReport
         fanout: deps.fanout,
         ...(deps.signal !== undefined ? { signal: deps.signal } : {}),
         ...(deps.onHostDone !== undefined ? { onHostDone: deps.onHostDone } : {}),
+        ...(deps.onChangeApplied !== undefined ? { onChangeApplied: deps.onChangeApplied } : {}),
       },
       sleep,
       random: Math.random,

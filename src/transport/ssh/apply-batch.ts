@@ -48,6 +48,8 @@ export interface ApplyOptions {
   readonly stop?: AbortSignal;
   /** What temp names end with (see SshTransportOptions.tempTag); default: the batch id. */
   readonly tempTag?: string;
+  /** Each change applied (or found in place), for progress. */
+  readonly onApplied?: () => void;
 }
 
 export async function applyBatch(
@@ -90,6 +92,7 @@ export async function applyBatch(
           const outcome = await applyChange(ctx, batch, content, change);
           if (outcome === 'kept-dir') keptDirs.push(change.path);
           else if (outcome === 'in-place') inPlace++;
+          options.onApplied?.();
         } catch (err) {
           error ??= err;
         }

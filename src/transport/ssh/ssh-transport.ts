@@ -93,8 +93,9 @@ export function createSshTransport(
     batch: Batch,
     content: BatchContent,
     deps: number[][],
-    signal?: AbortSignal,
+    pushOptions: PushOptions,
   ): Promise<HostResult> {
+    const { signal } = pushOptions;
     const startedAt = Date.now();
     const ac = new AbortController();
     let stopReason: 'deadline' | 'abort' | undefined;
@@ -116,7 +117,7 @@ export function createSshTransport(
       if (signal?.aborted) stop('abort');
       const run: HostRun = ac.signal.aborted
         ? { failed: true, error: stopError() }
-        : await runOnHost(host, batch, content, deps, ac.signal, () => stopReason, stopError);
+        : await runOnHost(host, batch, content, deps, ac.signal, () => stopReason, stopError, pushOptions.onChangeApplied);
       const finishedAt = Date.now();
       if (!run.failed) {
         return { host, batchId: batch.id, ok: true, startedAt, finishedAt, ...(run.inPlace > 0 ? { inPlace: run.inPlace } : {}) };
@@ -137,6 +138,7 @@ export function createSshTransport(
     signal: AbortSignal,
     reason: () => 'deadline' | 'abort' | undefined,
     stopError: () => Error,
+    onChangeApplied: ((host: string) => void) | undefined,
   ): Promise<HostRun> {
     for (let attempt = 0; ; attempt++) {
       let conn: SshConnection;
@@ -161,6 +163,7 @@ export function createSshTransport(
         const out = await applyBatch(conn.session, batch, content, deps, tuning, {
           stop: signal,
           ...(options.tempTag !== undefined ? { tempTag: options.tempTag } : {}),
+          ...(onChangeApplied !== undefined ? { onApplied: () => onChangeApplied(host) } : {}),
         });
         orphans?.add(host, out.leftoverTemps);
         for (const dir of out.keptDirs) options.onNote?.(`${host}: ${dir} not deleted: directory not empty`);
@@ -234,7 +237,7 @@ export function createSshTransport(
       const results = await Promise.all(
         hosts.map((host) =>
           limit(async () => {
-            const result = await pushHost(host, batch, content, deps, pushOptions.signal);
+            const result = await pushHost(host, batch, content, deps, pushOptions);
             pushOptions.onHostDone?.(result);
             return result;
           }),
