@@ -132,13 +132,14 @@ export const DEFAULT_EXCLUDES: readonly DefaultExclude[] = [
 ];
 
 /**
- * Our transports write `.<name>.clsync-hpc.<id>` next to the target and rename it into place;
- * syncing one back would loop. Always excluded, even with `--no-default-excludes`.
+ * Our transports write `.<name>.clsync-hpc.<id>` next to the target (`.clsync-hpc.<id>.<n>` when
+ * the name is too long for that) and rename it into place; syncing one back would loop. Always
+ * excluded, even with `--no-default-excludes`.
  */
 export const OWN_TEMP_EXCLUDE: DefaultExclude = exclude(
   'own',
-  '.*.clsync-hpc.*',
-  regex('^\\..*\\.clsync-hpc\\.'),
+  '.*.clsync-hpc.*, .clsync-hpc.*',
+  regex('^\\.(?:.*\\.)?clsync-hpc\\.'),
   "clsync-hpc's own temp file (a transport's write in progress)",
-  ['.passwd.clsync-hpc.1a2b3c'],
+  ['.passwd.clsync-hpc.1a2b3c', '.clsync-hpc.1a2b3c.9f8e7d'],
 );
