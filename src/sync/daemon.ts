@@ -18,6 +18,7 @@ import { startTreeWatcher } from '../watch/tree-watcher.js';
 import type { TreeWatcher, WatchHints } from '../watch/types.js';
 import type { Logger } from '../cli/log.js';
 import type { SyncConfig } from '../config/sync-config.js';
+import { createProgress } from '../report/progress.js';
 import { HostHealth } from './host-health.js';
 import type { StatusFile } from './status-file.js';
 import { syncHosts, type SyncRound, type Transports } from './sync-hosts.js';
@@ -81,7 +82,7 @@ export class Daemon {
     this.snapshot = scan.snapshot;
     log.info(`initial sync: ${scan.snapshot.size} entries → ${foldHostlist(this.deps.hosts)}`);
     await this.push(this.deps.hosts, 'initial sync');
-    log.info(`watching ${config.watchDir} (${this.watcher.watchedDirectories} directories)`);
+    if (!this.stopping) log.info(`watching ${config.watchDir} (${this.watcher.watchedDirectories} directories)`);
 
     while (!this.stopping) {
       await this.deps.status.set(this.health.downCount() > 0 ? 'retrying' : 'running');
@@ -157,6 +158,17 @@ export class Daemon {
   private async push(hosts: readonly string[], what: string, started = Date.now()): Promise<void> {
     if (hosts.length === 0) return;
     const { config, log } = this.deps;
+    // a long round (the first sync of a big tree, a big file) says every 15 s that it is alive
+    const progress = createProgress({
+      total: hosts.length,
+      intervalMs: 2000,
+      minHosts: Infinity, // no per-host lines: the round's own line follows
+      heartbeatMs: 15_000,
+      now: Date.now,
+      write: (line) => log.info(`${what}: ${line}`),
+    });
+    const heartbeat = setInterval(() => progress.tick(), 1000);
+    heartbeat.unref();
     let round: SyncRound;
     try {
       round = await syncHosts(
@@ -174,6 +186,9 @@ export class Daemon {
           policy: DAEMON_RETRY,
           signal: this.abort.signal,
           log: (m) => log.verbose(m),
+          onPlan: (plan) => progress.planned(plan.changes.length, plan.hosts.length),
+          onHostDone: (result) => progress.hostDone(result),
+          onChangeApplied: () => progress.changeApplied(),
         },
         hosts,
         this.snapshot,
@@ -182,6 +197,8 @@ export class Daemon {
       if (!(error instanceof LedgerError)) throw error;
       this.stateDirFailed(hosts, what, error);
       return;
+    } finally {
+      clearInterval(heartbeat);
     }
     const cacheWarning = await this.deps.hashCache.trySave(this.deps.hashCacheFile);
     if (cacheWarning !== undefined && !this.cacheSaveFailing) log.warn(cacheWarning); // once, not per batch
@@ -199,7 +216,9 @@ export class Daemon {
     // after a lost state dir: hosts the quick check found with everything in place already
     const hadIt = round.hosts.filter((h) => h.status === 'unchanged' && (h.inPlace ?? 0) > 0).length;
     const failed = round.hosts.filter((h) => h.status === 'failed' && !cutShort(h));
-    if (changed > 0 || failed.length > 0) {
+    if (stopped.length === round.hosts.length) {
+      // the "stopped before …" line said it all
+    } else if (changed > 0 || failed.length > 0) {
       log.info(
         `${what}: ${changed} path(s) → ${ok} ok` +
           (hadIt > 0 ? `, ${hadIt} had them already` : '') +

@@ -15,8 +15,8 @@ export type AddWatchResult =
 
 export interface HelperListener {
   onEvents(events: readonly InotifyEvent[]): void;
-  /** The helper exited without stop() having been called. */
-  onExit(reason: string): void;
+  /** The helper exited without stop() having been called (`signal`: what killed it, if one did). */
+  onExit(reason: string, signal: NodeJS.Signals | null): void;
 }
 
 const STDERR_KEEP_BYTES = 2048;
@@ -51,6 +51,10 @@ export class InotifyHelper {
   static async start(python: string, listener: HelperListener): Promise<InotifyHelper> {
     const child = spawn(python, ['-I', '-S', '-c', INOTIFY_HELPER_SCRIPT, String(process.pid)], {
       stdio: ['pipe', 'pipe', 'pipe'],
+      // its own process group: a terminal's Ctrl-C or timeout(1) signals the daemon, which stops the
+      // helper itself, instead of killing the helper under it (it dies with us anyway: stdin EOF,
+      // PR_SET_PDEATHSIG)
+      detached: true,
     });
     const helper = new InotifyHelper(child, listener);
     await helper.waitReady(python);
@@ -135,7 +139,7 @@ export class InotifyHelper {
         this.pendingAdds.clear();
         const reason = this.describeExit(code, signal);
         if (!ready) fail(reason);
-        else if (!this.stopping) this.listener.onExit(reason);
+        else if (!this.stopping) this.listener.onExit(reason, signal);
       });
     });
   }

@@ -19,6 +19,9 @@ const DEFAULT_RESTART_DELAY_MS = 1000;
 const MAX_RESTART_DELAY_MS = 60_000;
 /** A helper that ran this long before dying restarts after the base delay again. */
 const HEALTHY_RUN_MS = 60_000;
+/** Signals sent to a whole process group or cgroup to stop it (see onHelperExit). */
+const STOP_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGTERM', 'SIGINT', 'SIGHUP']);
+const GROUP_SIGNAL_GRACE_MS = 300;
 
 /**
  * Watches `root` (directories only; matcher.decide(dir, 'dir').monitor says which) and resolves
@@ -106,7 +109,7 @@ class RunningTreeWatcher implements TreeWatcher {
   private async startHelper(): Promise<void> {
     const helper = await InotifyHelper.start(this.python, {
       onEvents: (events) => this.onEvents(events),
-      onExit: (reason) => this.onHelperExit(reason),
+      onExit: (reason, signal) => this.onHelperExit(reason, signal, false),
     });
     if (this.closed) {
       await helper.stop();
@@ -213,11 +216,18 @@ class RunningTreeWatcher implements TreeWatcher {
     this.ensureRescanTimer();
   }
 
-  private onHelperExit(reason: string): void {
+  private onHelperExit(reason: string, signal: NodeJS.Signals | null, afterGrace: boolean): void {
     this.helper = undefined;
     this.table.clear();
     this.interpreter.reset();
     if (this.closed) return;
+    if (!afterGrace && signal !== null && STOP_SIGNALS.has(signal)) {
+      // systemd (KillMode=control-group), timeout(1) and a terminal's Ctrl-C signal the whole
+      // group: the same signal is on its way to us, and our stop closes the watcher. Only if it
+      // does not is the helper's death news.
+      setTimeout(() => this.onHelperExit(reason, signal, true), GROUP_SIGNAL_GRACE_MS).unref();
+      return;
+    }
     const livedMs = Date.now() - this.helperStartedAt;
     if (livedMs >= HEALTHY_RUN_MS) this.restartDelayMs = this.options.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
     this.handlers.onWarning(`${reason}; restarting it in ${this.restartDelayMs} ms, then doing a full rescan`);

@@ -9,8 +9,8 @@ export interface DaemonHandle {
   log(): string;
   /** Resolves when the log matches `pattern` (counting only text after `fromIndex`). */
   waitForLog(pattern: RegExp, timeoutMs?: number, fromIndex?: number): Promise<void>;
-  /** Resolves with the exit status. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves with the exit status; rejects (and SIGKILLs it) if it has not exited after `timeoutMs`. */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
   exited(): Promise<number | null>;
 }
 
@@ -26,9 +26,21 @@ export function startDaemon(args: readonly string[], env: NodeJS.ProcessEnv = pr
     log: () => text,
     waitForLog: (pattern, timeoutMs = 60_000, fromIndex = 0) =>
       waitFor(() => pattern.test(text.slice(fromIndex)), timeoutMs, () => `log never matched ${pattern}:\n${text}`),
-    stop: async (signal = 'SIGTERM') => {
+    stop: async (signal = 'SIGTERM', timeoutMs = 30_000) => {
       child.kill(signal);
-      return exit;
+      // a daemon that does not stop is a failure to see, with its log, not a test run that hangs
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`the daemon did not exit within ${timeoutMs} ms of ${signal}:\n${text}`));
+        }, timeoutMs);
+      });
+      try {
+        return await Promise.race([exit, late]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     exited: () => exit,
   };

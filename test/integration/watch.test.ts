@@ -218,7 +218,13 @@ describe('watch mode (daemon), ssh transport', { skip, timeout: 900_000 }, () =>
   });
 
   test('SIGTERM stops cleanly: exit 0, pid and status files removed', async () => {
+    // as systemd (KillMode=control-group) does: the same signal to the daemon and its helper at once
+    const helpers = spawnSync('pgrep', ['-P', String(daemon?.pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    assert.equal(helpers.length, 1, 'the daemon runs one inotify helper');
+    const from = daemon?.log().length ?? 0;
+    for (const pid of helpers) process.kill(Number(pid), 'SIGTERM');
     const status = await daemon?.stop('SIGTERM');
+    assert.doesNotMatch(daemon?.log().slice(from) ?? '', /inotify helper|rescan/, 'a group stop is not a helper failure');
     daemon = undefined;
     assert.equal(status, 0);
     assert.equal(existsSync(join(work, 'pid')), false);
