@@ -13,8 +13,12 @@ import { applyRoundResults, stageRoundFailures } from './round-results.js';
 import { runTool } from './run-tool.js';
 import { pdshEnvironment, renderSshConfig } from './ssh-config.js';
 
-/** After a stop, the removal of a node's stage may take this long (pdsh -u) before it is given up. */
+/**
+ * After a stop, removing a node's stage may take this long (pdsh -u), after a connect of at most
+ * STOPPED_CONNECT_MS (pdsh -t): a node that does not answer at once (frozen, gone) is left as it is.
+ */
 const STOPPED_CLEANUP_MS = 10_000;
+const STOPPED_CONNECT_MS = 3_000;
 
 export interface PushContext {
   readonly settings: ConnectionSettings;
@@ -125,10 +129,11 @@ export async function pushBatch(
       if (push.signal?.aborted !== true) return run(ctx.pdsh, buildCleanupArgv(r, remoteStage), cleanup.length);
       // stopped: still remove what round 1 left on the nodes, but briefly and without the stop
       // signal (which would cancel this at once); a second SIGINT/SIGTERM exits anyway
-      const quick = { ...r, operationTimeoutMs: STOPPED_CLEANUP_MS };
+      const connectTimeoutMs = Math.min(ctx.settings.connectTimeoutMs, STOPPED_CONNECT_MS);
+      const quick = { ...r, connectTimeoutMs, operationTimeoutMs: STOPPED_CLEANUP_MS };
       return runTool(ctx.pdsh, buildCleanupArgv(quick, remoteStage), {
         env,
-        timeoutMs: Math.ceil(cleanup.length / Math.max(1, push.fanout)) * (ctx.settings.connectTimeoutMs + STOPPED_CLEANUP_MS) + 5_000,
+        timeoutMs: Math.ceil(cleanup.length / Math.max(1, push.fanout)) * (connectTimeoutMs + STOPPED_CLEANUP_MS) + 5_000,
       });
     };
 
