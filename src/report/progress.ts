@@ -5,7 +5,7 @@
 //    a long first sync to a few nodes (a big tree, a big file) is not silent for minutes:
 //    `still pushing (30 s): 41,200 of 722,400 changes applied, 0/8 hosts done`. The change count
 //    comes from transports that report each change (ssh); pdcp's rounds only report hosts.
-// Pure: the clock is injected, the caller drives the heartbeat with tick().
+// Pure but for withHeartbeat(), the timer that calls tick(); the clock is injected.
 import type { HostResult } from '../types.js';
 
 export interface ProgressOptions {
@@ -25,6 +25,17 @@ export interface Progress {
   changeApplied(): void;
   /** Call now and then (a timer): writes the heartbeat when one is due. */
   tick(): void;
+}
+
+/** Runs `work` while a timer calls `progress.tick()` every second (a timer that keeps no process alive). */
+export async function withHeartbeat<T>(progress: Progress, work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => progress.tick(), 1000);
+  timer.unref();
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** 722400 → "722,400" (without ICU). */

@@ -18,10 +18,10 @@ import { startTreeWatcher } from '../watch/tree-watcher.js';
 import type { TreeWatcher, WatchHints } from '../watch/types.js';
 import type { Logger } from '../cli/log.js';
 import type { SyncConfig } from '../config/sync-config.js';
-import { createProgress } from '../report/progress.js';
+import { createProgress, withHeartbeat } from '../report/progress.js';
 import { HostHealth } from './host-health.js';
 import type { StatusFile } from './status-file.js';
-import { syncHosts, type SyncRound, type Transports } from './sync-hosts.js';
+import { syncHosts, type SyncHostsDeps, type SyncRound, type Transports } from './sync-hosts.js';
 
 export interface DaemonDeps {
   readonly config: SyncConfig;
@@ -167,38 +167,31 @@ export class Daemon {
       now: Date.now,
       write: (line) => log.info(`${what}: ${line}`),
     });
-    const heartbeat = setInterval(() => progress.tick(), 1000);
-    heartbeat.unref();
+    const deps: SyncHostsDeps = {
+      watchDir: config.watchDir,
+      destDir: config.destDir,
+      noDelete: config.noDelete,
+      quickCheck: !config.ignoreTimes,
+      dryRun: false,
+      ledger: this.deps.ledger,
+      transports: this.deps.transports,
+      stageRoot: this.deps.stageRoot,
+      fanout: config.fanout,
+      retries: 0, // the daemon retries failed hosts on their own schedule (HostHealth)
+      policy: DAEMON_RETRY,
+      signal: this.abort.signal,
+      log: (m) => log.verbose(m),
+      onPlan: (plan) => progress.planned(plan.changes.length, plan.hosts.length),
+      onHostDone: (result) => progress.hostDone(result),
+      onChangeApplied: () => progress.changeApplied(),
+    };
     let round: SyncRound;
     try {
-      round = await syncHosts(
-        {
-          watchDir: config.watchDir,
-          destDir: config.destDir,
-          noDelete: config.noDelete,
-          quickCheck: !config.ignoreTimes,
-          dryRun: false,
-          ledger: this.deps.ledger,
-          transports: this.deps.transports,
-          stageRoot: this.deps.stageRoot,
-          fanout: config.fanout,
-          retries: 0, // the daemon retries failed hosts on their own schedule (HostHealth)
-          policy: DAEMON_RETRY,
-          signal: this.abort.signal,
-          log: (m) => log.verbose(m),
-          onPlan: (plan) => progress.planned(plan.changes.length, plan.hosts.length),
-          onHostDone: (result) => progress.hostDone(result),
-          onChangeApplied: () => progress.changeApplied(),
-        },
-        hosts,
-        this.snapshot,
-      );
+      round = await withHeartbeat(progress, () => syncHosts(deps, hosts, this.snapshot));
     } catch (error) {
       if (!(error instanceof LedgerError)) throw error;
       this.stateDirFailed(hosts, what, error);
       return;
-    } finally {
-      clearInterval(heartbeat);
     }
     const cacheWarning = await this.deps.hashCache.trySave(this.deps.hashCacheFile);
     if (cacheWarning !== undefined && !this.cacheSaveFailing) log.warn(cacheWarning); // once, not per batch
@@ -210,15 +203,14 @@ export class Daemon {
     this.noteResults(round.hosts.filter((h) => !cutShort(h)));
     if (stopped.length > 0) {
       log.info(`${what}: stopped before ${foldHostlist(stopped.map((h) => h.host))} had it all; sent on the next start`);
+      if (stopped.length === round.hosts.length) return; // that said it all
     }
     const changed = new Set(round.changes.map((c) => c.path)).size;
     const ok = round.hosts.filter((h) => h.status === 'ok').length;
     // after a lost state dir: hosts the quick check found with everything in place already
     const hadIt = round.hosts.filter((h) => h.status === 'unchanged' && (h.inPlace ?? 0) > 0).length;
     const failed = round.hosts.filter((h) => h.status === 'failed' && !cutShort(h));
-    if (stopped.length === round.hosts.length) {
-      // the "stopped before …" line said it all
-    } else if (changed > 0 || failed.length > 0) {
+    if (changed > 0 || failed.length > 0) {
       log.info(
         `${what}: ${changed} path(s) → ${ok} ok` +
           (hadIt > 0 ? `, ${hadIt} had them already` : '') +

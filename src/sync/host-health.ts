@@ -33,13 +33,7 @@ export class HostHealth {
 
   recordFailure(host: string, error: HostFailure, now: number): HealthEvent | undefined {
     const previous = this.down.get(host);
-    const failures = (previous?.failures ?? 0) + 1;
-    this.down.set(host, {
-      since: previous?.since ?? now,
-      failures,
-      error,
-      nextAttemptAt: now + retryDelay(failures, this.policy, this.random),
-    });
+    this.markDown(host, error, now, now + retryDelay(this.failuresAfter(host), this.policy, this.random));
     return previous === undefined ? { type: 'host-down', host, error } : undefined;
   }
 
@@ -50,12 +44,19 @@ export class HostHealth {
    */
   recordRoundFailure(hosts: readonly string[], error: HostFailure, now: number): void {
     let failures = 1;
-    for (const host of hosts) failures = Math.max(failures, (this.down.get(host)?.failures ?? 0) + 1);
+    for (const host of hosts) failures = Math.max(failures, this.failuresAfter(host));
     const nextAttemptAt = now + retryDelay(failures, this.policy, this.random);
-    for (const host of hosts) {
-      const previous = this.down.get(host);
-      this.down.set(host, { since: previous?.since ?? now, failures: (previous?.failures ?? 0) + 1, error, nextAttemptAt });
-    }
+    for (const host of hosts) this.markDown(host, error, now, nextAttemptAt);
+  }
+
+  /** Consecutive failures of `host` once one more is counted. */
+  private failuresAfter(host: string): number {
+    return (this.down.get(host)?.failures ?? 0) + 1;
+  }
+
+  private markDown(host: string, error: HostFailure, now: number, nextAttemptAt: number): void {
+    const since = this.down.get(host)?.since ?? now;
+    this.down.set(host, { since, failures: this.failuresAfter(host), error, nextAttemptAt });
   }
 
   recordSuccess(host: string, now: number): HealthEvent | undefined {

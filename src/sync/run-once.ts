@@ -11,7 +11,7 @@ import { loadHosts } from '../hosts/load-hosts.js';
 import { jobKey } from '../ledger/job-key.js';
 import { Ledger } from '../ledger/ledger.js';
 import { formatPlan, type PlanGroupView } from '../report/format-plan.js';
-import { createProgress } from '../report/progress.js';
+import { createProgress, withHeartbeat } from '../report/progress.js';
 import { buildRunReport } from '../report/run-report.js';
 import { summarizeHosts } from '../report/summarize-hosts.js';
 import { loadRules } from '../rules/load-rules.js';
@@ -19,7 +19,7 @@ import { HashCache } from '../tree/hash-cache.js';
 import { scanTree } from '../tree/scan-tree.js';
 import { closeTransports, createTransports, describeTransports } from '../transport/index.js';
 import type { Transports } from './sync-hosts.js';
-import { syncHosts } from './sync-hosts.js';
+import { syncHosts, type SyncHostsDeps } from './sync-hosts.js';
 import { removeStaleStages } from '../stage/stage-batch.js';
 import { stopOnSignal } from './stop-on-signal.js';
 import { writeReport } from './write-report.js';
@@ -60,41 +60,36 @@ export async function runOnce(config: SyncConfig, streams: CliStreams): Promise<
       now: Date.now,
       write: (line) => log.info(line),
     });
-    const heartbeat = setInterval(() => progress.tick(), 1000);
-    heartbeat.unref();
-    const round = await syncHosts(
-      {
-        watchDir: config.watchDir,
-        destDir: config.destDir,
-        noDelete: config.noDelete,
-        quickCheck: !config.ignoreTimes,
-        dryRun: config.dryRun,
-        ledger,
-        transports: transports ?? neverUsed,
-        stageRoot: join(ledger.dir, 'stage'),
-        fanout: config.fanout,
-        retries: config.retries,
-        policy: ONE_SHOT_RETRY,
-        signal: stop.signal,
-        log: (m) => log.info(m),
-        onHostDone: (result) => progress.hostDone(result),
-        onChangeApplied: () => progress.changeApplied(),
-        onPlan: (plan) => {
-          if (plan.changes.length > 0 && !config.dryRun) {
-            progress.planned(plan.changes.length, plan.hosts.length);
-            log.info(`${plan.changes.length} change(s) → ${foldHostlist(plan.hosts)} via ${describeTransports(transports ?? neverUsed)}`);
-          }
-          planView.push({
-            hosts: foldHostlist(plan.hosts),
-            hostCount: plan.hosts.length,
-            neverSynced: plan.baseManifestId === null,
-            changes: plan.changes,
-          });
-        },
+    const deps: SyncHostsDeps = {
+      watchDir: config.watchDir,
+      destDir: config.destDir,
+      noDelete: config.noDelete,
+      quickCheck: !config.ignoreTimes,
+      dryRun: config.dryRun,
+      ledger,
+      transports: transports ?? neverUsed,
+      stageRoot: join(ledger.dir, 'stage'),
+      fanout: config.fanout,
+      retries: config.retries,
+      policy: ONE_SHOT_RETRY,
+      signal: stop.signal,
+      log: (m) => log.info(m),
+      onHostDone: (result) => progress.hostDone(result),
+      onChangeApplied: () => progress.changeApplied(),
+      onPlan: (plan) => {
+        if (plan.changes.length > 0 && !config.dryRun) {
+          progress.planned(plan.changes.length, plan.hosts.length);
+          log.info(`${plan.changes.length} change(s) → ${foldHostlist(plan.hosts)} via ${describeTransports(transports ?? neverUsed)}`);
+        }
+        planView.push({
+          hosts: foldHostlist(plan.hosts),
+          hostCount: plan.hosts.length,
+          neverSynced: plan.baseManifestId === null,
+          changes: plan.changes,
+        });
       },
-      hosts,
-      scan.snapshot,
-    ).finally(() => clearInterval(heartbeat));
+    };
+    const round = await withHeartbeat(progress, () => syncHosts(deps, hosts, scan.snapshot));
 
     if (config.dryRun) {
       const printPlan = config.reportFile === '-' ? streams.stderr : streams.stdout;

@@ -145,15 +145,15 @@ async function sendContent(
     w.catch(() => (failed = true));
     writes.push(w);
   };
-  const stopped = async (): Promise<never> => {
-    // the writes already sent still get their answers; wait for them so the close comes after
+  /** Giving up on this file: the writes already sent still get their answers, then the close. */
+  const closeAfterWrites = async (err: unknown): Promise<never> => {
     await Promise.allSettled(writes);
     await ctx.session.close(handle, tmp).catch(() => undefined);
-    throw new HostAbortedError();
+    throw err;
   };
   if (content.kind === 'buffer') {
     for (let off = 0; off < content.data.length && !failed; off += ctx.chunkSize) {
-      if (ctx.stop?.aborted === true) return stopped();
+      if (ctx.stop?.aborted === true) return closeAfterWrites(new HostAbortedError());
       await send(content.data.subarray(off, off + ctx.chunkSize), off);
     }
     return writes;
@@ -176,10 +176,7 @@ async function sendContent(
       );
     }
   } catch (err) {
-    // the writes already sent still get their answers; wait for them so the close comes after
-    await Promise.allSettled(writes);
-    await ctx.session.close(handle, tmp).catch(() => undefined);
-    throw err;
+    return await closeAfterWrites(err);
   } finally {
     await fh.close();
   }
