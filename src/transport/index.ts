@@ -4,8 +4,8 @@
 // `auto`, daemon: ssh with kept connections first (measured: 16–32 ms change-to-delivered at 8–32
 // nodes against 0.5–1.4 s for two pdcp/pdsh rounds per batch), pdcp as the per-host fallback for
 // nodes whose sshd has no usable SFTP subsystem.
-// Transports are imported on demand: loading execa (pdcp, local) costs ~90 ms and ssh2 ~35 ms of
-// start-up, which a cron run with the other transport should not pay.
+// Transports are loaded on their first push (lazy-transport.ts): a cron run that finds nothing
+// to push loads neither ssh2 nor execa, and one with a single transport only that one.
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,8 @@ import { jobKey } from '../ledger/job-key.js';
 import { ledgerDir } from '../ledger/ledger.js';
 import type { Transports } from '../sync/sync-hosts.js';
 import type { ConnectionSettings, Transport } from '../types.js';
+import { lazyTransport } from './lazy-transport.js';
+import { checkPdcpAvailable } from './pdcp/check-pdcp-available.js';
 
 export function connectionSettings(config: SyncConfig): ConnectionSettings {
   return {
@@ -35,12 +37,17 @@ export async function createTransports(config: SyncConfig, keepConnections: bool
   const jobDir = ledgerDir(config.stateDir, jobKey(config.label, config.watchDir, config.destDir));
   const orphanFile = join(jobDir, 'ssh-orphans.json');
   const tempTag = tempTagFor(jobDir);
-  const ssh = async (): Promise<Transport> =>
-    (await import('./ssh/ssh-transport.js')).createSshTransport(settings, { keepConnections, orphanFile, tempTag });
-  const pdcp = async (): Promise<Transport | string> => {
-    const { checkPdcpAvailable, createPdcpTransport } = await import('./pdcp/pdcp-transport.js');
-    return (await checkPdcpAvailable()) ?? createPdcpTransport(settings, { remoteTmp: config.remoteTmp });
-  };
+  const ssh = (): Transport =>
+    lazyTransport('ssh', async () =>
+      (await import('./ssh/ssh-transport.js')).createSshTransport(settings, { keepConnections, orphanFile, tempTag }),
+    );
+  // whether pdcp can run here is known now (exit 2 before anything is sent); the transport itself
+  // (execa) is loaded only when there is something to push
+  const pdcp = async (): Promise<Transport | string> =>
+    (await checkPdcpAvailable()) ??
+    lazyTransport('pdcp', async () =>
+      (await import('./pdcp/pdcp-transport.js')).createPdcpTransport(settings, { remoteTmp: config.remoteTmp }),
+    );
   switch (config.transport) {
     case 'local': {
       if (config.localRoot === undefined) throw new TransportError('--transport local needs --local-root');
@@ -48,7 +55,7 @@ export async function createTransports(config: SyncConfig, keepConnections: bool
       return { primary: createLocalTransport({ root: config.localRoot }) };
     }
     case 'ssh':
-      return { primary: await ssh() };
+      return { primary: ssh() };
     case 'pdcp': {
       const primary = await pdcp();
       if (typeof primary === 'string') throw new TransportError(`--transport pdcp: ${primary} (or use --transport ssh)`);
@@ -56,8 +63,8 @@ export async function createTransports(config: SyncConfig, keepConnections: bool
     }
     case 'auto': {
       const viaPdcp = await pdcp();
-      if (typeof viaPdcp === 'string') return { primary: await ssh() };
-      return keepConnections ? { primary: await ssh(), fallback: viaPdcp } : { primary: viaPdcp, fallback: await ssh() };
+      if (typeof viaPdcp === 'string') return { primary: ssh() };
+      return keepConnections ? { primary: ssh(), fallback: viaPdcp } : { primary: viaPdcp, fallback: ssh() };
     }
   }
 }

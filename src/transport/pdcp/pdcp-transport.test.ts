@@ -3,7 +3,7 @@
 // apply step, half-copied stages are removed, a host is ok only with apply.sh's OK line.
 // The real pdcp/pdsh/sshd run in test/integration/transport-pdcp.test.ts.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -269,6 +269,23 @@ describe('availability', () => {
       createPdcpTransport(settings, missing).push(await batch().delete('x').build(), ['n1'], { fanout: 1 }),
       (e: unknown) => e instanceof TransportError && /pdcp not found/.test(e.message),
     );
+  });
+
+  test('a pdsh without the ssh rcmd module, or one that hangs or dies, is refused', async () => {
+    const fake = (name: string, body: string): string => {
+      const path = join(work, name);
+      writeFileSync(path, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+      return path;
+    };
+    const rshOnly = fake('pdsh-rsh-only', 'echo "pdsh-2.34 (+debug)" >&2; echo "rcmd modules: rsh,exec (default: rsh)" >&2');
+    assert.equal(
+      await checkPdcpAvailable({ ...tools, pdshPath: rshOnly }),
+      'pdsh has no ssh rcmd module (pdsh -V lists: rsh,exec)',
+    );
+    const onStdout = fake('pdsh-stdout', 'echo "rcmd modules: ssh,rsh,exec (default: rsh)"');
+    assert.equal(await checkPdcpAvailable({ ...tools, pdshPath: onStdout }), undefined);
+    const dies = fake('pdsh-dies', 'kill -9 $$');
+    assert.equal(await checkPdcpAvailable({ ...tools, pdshPath: dies }), 'pdsh has no ssh rcmd module (pdsh -V lists: nothing)');
   });
 
   test('a bad remote tmp dir is refused when the transport is made', () => {
