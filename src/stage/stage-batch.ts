@@ -131,6 +131,12 @@ function stageError(error: unknown, dir: string): LedgerError {
  * Only the process holding the job's lock stages under `stageRoot`, so whatever is there when it
  * starts is stale; without this, every interrupted run would leave a copy of its batch for good.
  */
+/** A job's stage root: its batches' frozen copies, and the pdcp transport's work dirs. */
+export function stageRootOf(jobDir: string): string {
+  return join(jobDir, 'stage');
+}
+
+/** Clear a job's stage root: only while holding the job's lock (nothing else can be using it). */
 export async function removeStaleStages(stageRoot: string): Promise<void> {
   await rm(stageRoot, { recursive: true, force: true });
 }

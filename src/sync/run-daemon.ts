@@ -14,7 +14,7 @@ import { loadRules } from '../rules/load-rules.js';
 import { HashCache } from '../tree/hash-cache.js';
 import { closeTransports, createTransports, describeTransports } from '../transport/index.js';
 import { Daemon } from './daemon.js';
-import { removeStaleStages } from '../stage/stage-batch.js';
+import { removeStaleStages, stageRootOf } from '../stage/stage-batch.js';
 import { removePidFile, StatusFile, writePidFile } from './status-file.js';
 
 export async function runDaemon(config: SyncConfig, streams: CliStreams): Promise<number> {
@@ -27,7 +27,7 @@ export async function runDaemon(config: SyncConfig, streams: CliStreams): Promis
   const inputs = await loadInputs(); // bad rules or hosts: exit 2 before anything starts
   const transports = await createTransports(config, true);
   const ledger = await Ledger.open(config.stateDir, jobKey(config.label, config.watchDir, config.destDir));
-  await removeStaleStages(join(ledger.dir, 'stage')); // we hold the job's lock
+  await removeStaleStages(stageRootOf(ledger.dir)); // we hold the job's lock
   await writePidFile(config.pidFile);
   await status.set('starting');
   const hashCacheFile = join(ledger.dir, 'scan-cache.json');
@@ -39,7 +39,7 @@ export async function runDaemon(config: SyncConfig, streams: CliStreams): Promis
     status,
     hashCache: await HashCache.load(hashCacheFile),
     hashCacheFile,
-    stageRoot: join(ledger.dir, 'stage'),
+    stageRoot: stageRootOf(ledger.dir),
     reload: loadInputs,
     matcher: inputs.matcher,
     hosts: inputs.hosts,

@@ -20,7 +20,7 @@ import { scanTree } from '../tree/scan-tree.js';
 import { closeTransports, createTransports, describeTransports } from '../transport/index.js';
 import type { Transports } from './sync-hosts.js';
 import { syncHosts, type SyncHostsDeps } from './sync-hosts.js';
-import { removeStaleStages } from '../stage/stage-batch.js';
+import { removeStaleStages, stageRootOf } from '../stage/stage-batch.js';
 import { stopOnSignal } from './stop-on-signal.js';
 import { writeReport } from './write-report.js';
 
@@ -39,7 +39,7 @@ export async function runOnce(config: SyncConfig, streams: CliStreams): Promise<
     ledger = await Ledger.open(config.stateDir, jobKey(config.label, config.watchDir, config.destDir), {
       readOnly: config.dryRun,
     });
-    if (!config.dryRun) await removeStaleStages(join(ledger.dir, 'stage')); // we hold the job's lock
+    if (!config.dryRun) await removeStaleStages(stageRootOf(ledger.dir)); // we hold the job's lock
     const cacheFile = join(ledger.dir, 'scan-cache.json');
     const hashCache = await HashCache.load(cacheFile);
     const scan = await scanTree(config.watchDir, matcher, { hashCache });
@@ -68,7 +68,7 @@ export async function runOnce(config: SyncConfig, streams: CliStreams): Promise<
       dryRun: config.dryRun,
       ledger,
       transports: transports ?? neverUsed,
-      stageRoot: join(ledger.dir, 'stage'),
+      stageRoot: stageRootOf(ledger.dir),
       fanout: config.fanout,
       retries: config.retries,
       policy: ONE_SHOT_RETRY,

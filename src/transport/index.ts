@@ -13,6 +13,7 @@ import type { SyncConfig } from '../config/sync-config.js';
 import { TransportError } from '../errors.js';
 import { jobKey } from '../ledger/job-key.js';
 import { ledgerDir } from '../ledger/ledger.js';
+import { stageRootOf } from '../stage/stage-batch.js';
 import type { Transports } from '../sync/sync-hosts.js';
 import type { ConnectionSettings, Transport } from '../types.js';
 import { lazyTransport } from './lazy-transport.js';
@@ -46,7 +47,11 @@ export async function createTransports(config: SyncConfig, keepConnections: bool
   const pdcp = async (): Promise<Transport | string> =>
     (await checkPdcpAvailable()) ??
     lazyTransport('pdcp', async () =>
-      (await import('./pdcp/pdcp-transport.js')).createPdcpTransport(settings, { remoteTmp: config.remoteTmp }),
+      (await import('./pdcp/pdcp-transport.js')).createPdcpTransport(settings, {
+        remoteTmp: config.remoteTmp,
+        workRoot: stageRootOf(jobDir),
+        jobTag: tempTag,
+      }),
     );
   switch (config.transport) {
     case 'local': {

@@ -311,6 +311,39 @@ for (const [transport, slot] of [
         assert.equal(onNode(victim, 'big.bin'), undefined);
       });
     }
+
+    if (transport === 'pdcp') {
+      test('kill -9 while pdcp copies: the local work dir is in the state dir, and the next push clears it and the stages on the nodes', async () => {
+        const tmp = join(work, 'TMPDIR');
+        await mkdir(tmp, { recursive: true });
+        const env = { ...process.env, TMPDIR: tmp };
+        await writeFile(join(src, 'big.bin'), Buffer.alloc(96 * 1024 * 1024, 'kill -9 '));
+        const started = startCli(args(), env);
+        const deadline = Date.now() + 20_000;
+        while (!lab.nodes.some((n) => leftovers(lab, n).length > 0) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 2));
+        }
+        started.kill('SIGKILL');
+        await started.done; // pdcp outlives us: its stage reaches the nodes, and is never applied
+        const [job] = readdirSync(join(work, 'state'));
+        const stageRoot = join(work, 'state', job ?? '', 'stage');
+        assert.ok(readdirSync(stageRoot).some((n) => n.startsWith('pdcp-')), 'the killed push left its work dir in the state dir');
+        assert.deepEqual(readdirSync(tmp), [], 'nothing in TMPDIR');
+        const stranded = lab.nodes.flatMap((n) => leftovers(lab, n));
+        assert.ok(stranded.length > 0 && stranded.every((p) => /\/tmp\/\.clsync-hpc\.[0-9a-f]{10}\.\w+\.[0-9a-f]{12}$/.test(p)), stranded.join(' '));
+
+        const again = await runCli(args(), env);
+        assert.equal(again.status, 0, again.stderr);
+        assert.deepEqual(existsSync(stageRoot) ? readdirSync(stageRoot) : [], [], 'the local work dir and stage are gone');
+        assert.deepEqual(readdirSync(tmp), []);
+        for (const node of lab.nodes) {
+          assert.deepEqual(leftovers(lab, node), [], `${node}: the killed run's stage was removed by the next apply`);
+          assert.deepEqual(onNode(node, 'big.bin'), inSource('big.bin'), node);
+        }
+        await unlink(join(src, 'big.bin'));
+        assert.equal((await runCli(args(), env)).status, 0);
+      });
+    }
   });
 }
 

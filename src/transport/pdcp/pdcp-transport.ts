@@ -23,6 +23,10 @@ export interface PdcpTransportOptions {
   readonly remotePdcpPath?: string;
   /** Where the stage directory goes on the nodes (default /tmp). */
   readonly remoteTmp?: string;
+  /** Local scratch for each push (push-batch.ts makeWorkDir): the job's stage dir; default TMPDIR. */
+  readonly workRoot?: string;
+  /** The job's tag (transport/index.ts tempTagFor), in the remote stage's name (push-batch.ts). */
+  readonly jobTag?: string;
 }
 
 export function createPdcpTransport(
@@ -45,6 +49,8 @@ export function createPdcpTransport(
           pdcp,
           pdsh,
           ...(options.remotePdcpPath !== undefined ? { remotePdcpPath: options.remotePdcpPath } : {}),
+          ...(options.workRoot !== undefined ? { workRoot: options.workRoot } : {}),
+          ...(options.jobTag !== undefined ? { jobTag: options.jobTag } : {}),
         },
         batch,
         hosts,

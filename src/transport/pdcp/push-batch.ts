@@ -1,6 +1,6 @@
 // One push of the pdcp transport: stage, round 1 (pdcp), round 2 (pdsh apply) and the cleanup of
 // half-copied stages. See pdcp-transport.ts for the overview, docs/transports.md for the why.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Batch, ConnectionSettings, HostFailure, HostResult, PushOptions } from '../../types.js';
@@ -26,6 +26,10 @@ export interface PushContext {
   readonly pdcp: string;
   readonly pdsh: string;
   readonly remotePdcpPath?: string;
+  /** Where this push's local work dir goes (see makeWorkDir); TMPDIR when unset. */
+  readonly workRoot?: string;
+  /** In the remote stage's name, so that apply.sh can remove the job's stages that a kill -9 left. */
+  readonly jobTag?: string;
 }
 
 export async function pushBatch(
@@ -61,9 +65,9 @@ export async function pushBatch(
   let pending = unique.filter((host) => !results.has(host));
   if (pending.length === 0) return unique.map((host) => results.get(host) as HostResult);
   const resolveHost = makeHostLabelResolver(pending);
-  const work = await mkdtemp(join(tmpdir(), 'clsync-hpc-pdcp-'));
+  const work = await makeWorkDir(ctx.workRoot);
   try {
-    const stageName = stageDirName(batch.id);
+    const stageName = stageDirName(batch.id, ctx.jobTag);
     const remoteStage = `${ctx.remoteTmp === '/' ? '' : ctx.remoteTmp}/${stageName}`;
     await writeStageDir(join(work, stageName), plan, { link: true });
     const sshConfig = join(work, 'ssh_config');
@@ -155,4 +159,23 @@ export async function pushBatch(
     await rm(work, { recursive: true, force: true });
   }
   return unique.map((host) => results.get(host) as HostResult);
+}
+
+/**
+ * The push's local work dir: the stage pdcp copies (hard links to the batch's frozen copies, the
+ * small files written out), the hosts files and the ssh_config. Inside the job's stage dir in the
+ * state dir, where the links cannot cross a filesystem and where the job's next run clears what a
+ * `kill -9` left (it holds the job's lock); in TMPDIR, which every job shares, nobody could tell a
+ * dead one from a live one. TMPDIR still serves when the state dir cannot (full, read-only).
+ */
+async function makeWorkDir(workRoot: string | undefined): Promise<string> {
+  if (workRoot !== undefined) {
+    try {
+      await mkdir(workRoot, { recursive: true, mode: 0o700 });
+      return await mkdtemp(join(workRoot, 'pdcp-'));
+    } catch {
+      // the TMPDIR fallback below
+    }
+  }
+  return mkdtemp(join(tmpdir(), 'clsync-hpc-pdcp-'));
 }

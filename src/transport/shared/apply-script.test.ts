@@ -2,7 +2,7 @@
 // string constant generated from the readable source. `CLSYNC_WRITE_APPLY_SCRIPT=1` regenerates it.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import { BatchBuilder } from '../../../test/fixtures/pdcp/batch-builder.js';
 import { APPLY_SCRIPT } from './apply-script.js';
 import { buildStagePlan } from './stage-plan.js';
-import { writeStageDir } from './write-stage.js';
+import { stageDirName, writeStageDir } from './write-stage.js';
 
 // from dist/src/transport/shared as well as from src/transport/shared
 const sourceDir = dirname(fileURLToPath(import.meta.url)).replace(/([/\\])dist([/\\])src([/\\])/, '$1src$3');
@@ -113,4 +113,33 @@ test('refuses to run outside a .clsync-hpc.* directory (it removes its own direc
     /^CLSYNC-HPC - ERR other - apply\.sh runs only from a \.clsync-hpc\.\* stage directory\n$/,
   );
   assert.equal(existsSync(join(dir, 'apply.sh')), true);
+});
+
+test("a job's stage removes the stages the job left next to it (kill -9 during pdcp), and nothing else", async () => {
+  const root = join(work, 'root4');
+  const tmp = join(work, 'tmp4');
+  mkdirSync(tmp);
+  const leftBehind = join(tmp, '.clsync-hpc.job1.oldbatch.111111');
+  mkdirSync(leftBehind);
+  writeFileSync(join(leftBehind, '0'), 'a stage a killed run never applied');
+  const keep = [
+    '.clsync-hpc.job2.otherbatch.222222', // another job's (another admin node or state dir)
+    '.clsync-hpc.oldbatch.333333', // untagged (local transport, earlier versions)
+    '.clsync-hpc.job1', // not a stage name
+    '.clsync-hpc.job1.x.y.z.w', // looks like one but is a file
+  ];
+  for (const name of keep.slice(0, 3)) mkdirSync(join(tmp, name));
+  writeFileSync(join(tmp, keep[3] as string), 'a file, not a stage');
+  const dir = await stage('tmp4/.clsync-hpc.job1.b1.444444', (b) => b.write('a', { content: 'a', ...me }));
+  assert.deepEqual(run(dir, root), { status: 0, stdout: 'CLSYNC-HPC b1 OK\n', stderr: '' });
+  assert.deepEqual(readdirSync(tmp).sort(), [...keep].sort());
+  assert.equal(readFileSync(join(root, 'etc/a'), 'utf8'), 'a');
+});
+
+test('stage names: with a job tag and without; a tag that is not a plain word is refused', () => {
+  assert.match(stageDirName('b1', 'f00d42'), /^\.clsync-hpc\.f00d42\.b1\.[0-9a-f]{12}$/);
+  assert.match(stageDirName('b1'), /^\.clsync-hpc\.b1\.[0-9a-f]{12}$/);
+  assert.notEqual(stageDirName('b1'), stageDirName('b1'));
+  assert.throws(() => stageDirName('b1', '*'), /bad job tag/);
+  assert.throws(() => stageDirName('b1', 'a.b'), /bad job tag/);
 });

@@ -4,7 +4,7 @@
 #
 #   sh <stage>/apply.sh [ROOT]
 #
-# <stage> is named .clsync-hpc.<batch>.<nonce> and holds manifest, meta, sums and the content of
+# <stage> is named .clsync-hpc.[<job>.]<batch>.<nonce> and holds manifest, meta, sums and the content of
 # change n as file <n>, all at its top level (see stage-plan.ts). ROOT (local transport only) is prefixed to every destination path.
 # Prints one result line, always last, and nothing else on stdout:
 #   CLSYNC-HPC <batch> OK
@@ -32,6 +32,19 @@ case ${stage##*/} in
   *) printf 'CLSYNC-HPC - ERR other - apply.sh runs only from a .clsync-hpc.* stage directory\n'; exit 2 ;;
 esac
 root=${1-}
+# Named .clsync-hpc.<job>.<batch>.<nonce>: remove the stages the job left next to this one. A run
+# killed (kill -9) while pdcp was copying leaves its stage, never applied and never removed. No
+# other run of the job can be using one (it holds the job's lock on the admin node); an apply that
+# outlived its pdsh timeout and is still copying from its stage fails and cleans up after itself
+# (its host was already reported failed, so its batch is sent again).
+name=${stage##*/}
+rest=${name#.clsync-hpc.}
+case $rest in
+  *.*.*)
+    for old in "${stage%/*}/.clsync-hpc.${rest%%.*}".*; do
+      [ "$old" = "$stage" ] || [ ! -d "$old" ] || rm -rf -- "$old"
+    done ;;
+esac
 tmps=$stage/.tmps
 syncs=$stage/.syncs
 kept=

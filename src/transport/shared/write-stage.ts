@@ -7,9 +7,15 @@ import { copyFile, link, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StagePlan } from './stage-plan.js';
 
-/** `.clsync-hpc.<batch>.<nonce>`: apply.sh refuses to run anywhere else; the nonce keeps attempts apart. */
-export function stageDirName(batchId: string): string {
-  return `.clsync-hpc.${batchId}.${randomBytes(6).toString('hex')}`;
+/**
+ * `.clsync-hpc.<job>.<batch>.<nonce>` (`.clsync-hpc.<batch>.<nonce>` without a job tag): apply.sh
+ * refuses to run anywhere else and, given the job tag, removes the job's older stages next to it;
+ * the nonce keeps attempts apart.
+ */
+export function stageDirName(batchId: string, jobTag?: string): string {
+  if (jobTag !== undefined && !/^[0-9a-z]+$/.test(jobTag)) throw new Error(`bad job tag ${JSON.stringify(jobTag)}`);
+  const nonce = randomBytes(6).toString('hex');
+  return jobTag === undefined ? `.clsync-hpc.${batchId}.${nonce}` : `.clsync-hpc.${jobTag}.${batchId}.${nonce}`;
 }
 
 const PARALLEL = 64;
