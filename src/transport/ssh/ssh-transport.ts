@@ -54,6 +54,23 @@ const ABORT_GRACE_MS = 3000;
 /** How one host's push ended: every change applied (some perhaps already in place), or the error that stopped it. */
 type HostRun = { readonly failed: false; readonly inPlace: number } | { readonly failed: true; readonly error: unknown };
 
+/** What one host is sent in one push. */
+interface HostJob {
+  readonly host: string;
+  readonly batch: Batch;
+  readonly content: BatchContent;
+  readonly deps: number[][];
+  readonly onChangeApplied: ((host: string) => void) | undefined;
+}
+
+/** How a host's run is stopped: its signal fires on the operation deadline or on a stop (SIGINT/SIGTERM). */
+interface HostStop {
+  readonly signal: AbortSignal;
+  readonly reason: () => 'deadline' | 'abort' | undefined;
+  /** The error a stopped host reports (a timeout or an abort). */
+  readonly error: () => Error;
+}
+
 export interface SshTransport extends Transport {
   readonly name: 'ssh';
   /** Connection counters, for tests and benchmarks. */
@@ -117,7 +134,10 @@ export function createSshTransport(
       if (signal?.aborted) stop('abort');
       const run: HostRun = ac.signal.aborted
         ? { failed: true, error: stopError() }
-        : await runOnHost(host, batch, content, deps, ac.signal, () => stopReason, stopError, pushOptions.onChangeApplied);
+        : await runOnHost(
+            { host, batch, content, deps, onChangeApplied: pushOptions.onChangeApplied },
+            { signal: ac.signal, reason: () => stopReason, error: stopError },
+          );
       const finishedAt = Date.now();
       if (!run.failed) {
         return { host, batchId: batch.id, ok: true, startedAt, finishedAt, ...(run.inPlace > 0 ? { inPlace: run.inPlace } : {}) };
@@ -130,16 +150,9 @@ export function createSshTransport(
     }
   }
 
-  async function runOnHost(
-    host: string,
-    batch: Batch,
-    content: BatchContent,
-    deps: number[][],
-    signal: AbortSignal,
-    reason: () => 'deadline' | 'abort' | undefined,
-    stopError: () => Error,
-    onChangeApplied: ((host: string) => void) | undefined,
-  ): Promise<HostRun> {
+  async function runOnHost(job: HostJob, stop: HostStop): Promise<HostRun> {
+    const { host, batch, content, deps, onChangeApplied } = job;
+    const { signal, reason } = stop;
     for (let attempt = 0; ; attempt++) {
       let conn: SshConnection;
       let reused: boolean;
@@ -150,7 +163,7 @@ export function createSshTransport(
       }
       // out of time: the node may be frozen, drop the session now. Stopped (SIGINT/SIGTERM): let
       // applyBatch finish what is in flight and remove its temp files, within ABORT_GRACE_MS.
-      const kill = (): void => conn.session.kill(stopError());
+      const kill = (): void => conn.session.kill(stop.error());
       let grace: NodeJS.Timeout | undefined;
       const onStop = (): void => {
         if (reason() === 'deadline') return kill();
