@@ -16,7 +16,8 @@ function parseArgs(argv: readonly string[]): { tree: string; options: ScanOption
   if (tree === undefined || tree.startsWith('-') || rest.length > 0) throw new Error(usage);
   if (flag === undefined) return { tree, options: {} };
   const workers = Number(value);
-  if (flag !== '--workers' || !Number.isInteger(workers) || workers < 0) throw new Error(`${usage} (workers: an integer >= 0)`);
+  if (flag !== '--workers' || !Number.isInteger(workers) || workers < 0)
+    throw new Error(`${usage} (workers: an integer >= 0)`);
   return { tree, options: { workers } };
 }
 

@@ -27,8 +27,14 @@ interface Payload {
 
 function payloads(stage: string): Payload[] {
   const small = { rel: 'small.conf', data: Buffer.alloc(4096, 's') };
-  const dirFiles = Array.from({ length: 50 }, (_, i) => ({ rel: `dir/f${String(i).padStart(2, '0')}.conf`, data: Buffer.alloc(2048, 'd') }));
-  const big = { rel: 'big.bin', data: Buffer.from(Array.from({ length: 10 * 1024 * 1024 }, (_, i) => (i * 7919) % 251)) };
+  const dirFiles = Array.from({ length: 50 }, (_, i) => ({
+    rel: `dir/f${String(i).padStart(2, '0')}.conf`,
+    data: Buffer.alloc(2048, 'd'),
+  }));
+  const big = {
+    rel: 'big.bin',
+    data: Buffer.from(Array.from({ length: 10 * 1024 * 1024 }, (_, i) => (i * 7919) % 251)),
+  };
   for (const f of [small, ...dirFiles, big]) {
     mkdirSync(join(stage, f.rel, '..'), { recursive: true });
     writeFileSync(join(stage, f.rel), f.data);
@@ -45,7 +51,11 @@ function batchFor(p: Payload, stage: string, destDir: string, id: string): Batch
   const changes: Change[] = [];
   const staged = new Map<string, string>();
   if (p.files.some((f) => f.rel.startsWith('dir/'))) {
-    changes.push({ path: 'dir', op: 'mkdir', entry: { path: 'dir', type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtimeMs: 0 } });
+    changes.push({
+      path: 'dir',
+      op: 'mkdir',
+      entry: { path: 'dir', type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtimeMs: 0 },
+    });
   }
   for (const f of p.files) {
     staged.set(f.rel, join(stage, f.rel));
@@ -53,7 +63,16 @@ function batchFor(p: Payload, stage: string, destDir: string, id: string): Batch
     changes.push({
       path: f.rel,
       op: 'write',
-      entry: { path: f.rel, type: 'file', mode: 0o644, uid: 0, gid: 0, size: f.data.length, mtimeMs: 1_700_000_000_000, hash },
+      entry: {
+        path: f.rel,
+        type: 'file',
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        size: f.data.length,
+        mtimeMs: 1_700_000_000_000,
+        hash,
+      },
     });
   }
   return { id, createdAt: Date.now(), destDir, changes, staged };
@@ -83,8 +102,14 @@ async function main(): Promise<void> {
     };
     const environment = { home: stage, localUser: 'root', agentSocket: undefined };
     const options: SshTransportOptions = { environment, algorithms, tuning };
-    console.log(`N=${N} runs=${RUNS} load=${loadavg().map((l) => l.toFixed(2)).join(' ')} algorithms=${JSON.stringify(algorithms)} tuning=${JSON.stringify(tuning)}`);
-    console.log('| payload | ssh one-shot (s) | client CPU (s) | ssh kept conn. (s) | pdcp (s) | pdcp client CPU (s) | ssh / pdcp |');
+    console.log(
+      `N=${N} runs=${RUNS} load=${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} algorithms=${JSON.stringify(algorithms)} tuning=${JSON.stringify(tuning)}`,
+    );
+    console.log(
+      '| payload | ssh one-shot (s) | client CPU (s) | ssh kept conn. (s) | pdcp (s) | pdcp client CPU (s) | ssh / pdcp |',
+    );
     console.log('|---|---|---|---|---|---|---|');
     let run = 0;
     for (const p of payloads(stage)) {
@@ -94,7 +119,9 @@ async function main(): Promise<void> {
         const t = createSshTransport(settings, options);
         const cpu0 = process.cpuUsage();
         const t0 = performance.now();
-        const results = await t.push(batchFor(p, stage, `/etc/bench/ssh${++run}`, `b${run}`), lab.nodes, { fanout: 32 });
+        const results = await t.push(batchFor(p, stage, `/etc/bench/ssh${++run}`, `b${run}`), lab.nodes, {
+          fanout: 32,
+        });
         oneShot.push((performance.now() - t0) / 1000);
         oneShotCpu.push(cpuSeconds(process.cpuUsage(cpu0)));
         await t.close();
@@ -116,12 +143,17 @@ async function main(): Promise<void> {
         const dest = `/etc/bench/pdcp${++run}`;
         execFileSync('pdsh', ['-R', 'ssh', '-w', lab.range, 'mkdir', '-p', dest], { env: lab.env });
         const args = ['-R', 'ssh', '-f', '32', '-w', lab.range, ...p.pdcpArgs(dest)];
-        const out = spawnSync('bash', ['-c', 'TIMEFORMAT="%R %U %S"; time pdcp "$@" 2>&1 >/dev/null', 'pdcp', ...args], {
-          env: lab.env,
-          encoding: 'utf8',
-        });
+        const out = spawnSync(
+          'bash',
+          ['-c', 'TIMEFORMAT="%R %U %S"; time pdcp "$@" 2>&1 >/dev/null', 'pdcp', ...args],
+          {
+            env: lab.env,
+            encoding: 'utf8',
+          },
+        );
         const m = /(\d+\.\d+) (\d+\.\d+) (\d+\.\d+)\s*$/.exec(out.stderr);
-        if (out.status !== 0 || m === null || /pdcp@/.test(out.stderr)) throw new Error(`pdcp failed: ${out.stderr}`);
+        if (out.status !== 0 || m === null || /pdcp@/.test(out.stderr))
+          throw new Error(`pdcp failed: ${out.stderr}`);
         pdcp.push(Number(m[1]));
         pdcpCpu.push(Number(m[2]) + Number(m[3]));
       }

@@ -4,7 +4,19 @@
 // events (IN_Q_OVERFLOW) can be seen at all. Prints a markdown report (docs/watching.md quotes it).
 //   node --import tsx bench/watch-candidates.ts [samples=200]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  watch,
+  writeFileSync,
+  writeSync,
+  type FSWatcher,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findSystemPython } from '../src/watch/find-python.js';
@@ -52,7 +64,9 @@ const fsWatchCandidate: Candidate = {
   name: 'fs.watch per directory (libuv)',
   async start(dirs, onEvent) {
     const watchers: FSWatcher[] = dirs.map((dir) => {
-      const w = watch(dir, (eventType, filename) => onEvent({ name: String(filename), kind: eventType, at: now() }));
+      const w = watch(dir, (eventType, filename) =>
+        onEvent({ name: String(filename), kind: eventType, at: now() }),
+      );
       w.on('error', (error) => onEvent({ name: '', kind: `error: ${error.message}`, at: now() }));
       return w;
     });
@@ -79,7 +93,11 @@ const inotifywaitCandidate: Candidate = {
       for (const line of lines) {
         const space = line.indexOf(' ');
         const flags = space === -1 ? line : line.slice(0, space);
-        onEvent({ name: space === -1 ? '' : line.slice(space + 1), kind: flags.split(',')[0]?.toLowerCase() ?? '', at });
+        onEvent({
+          name: space === -1 ? '' : line.slice(space + 1),
+          kind: flags.split(',')[0]?.toLowerCase() ?? '',
+          at,
+        });
       }
     });
     await new Promise<void>((resolve, reject) => {
@@ -126,7 +144,9 @@ function cpuTicks(pid: number): number {
 }
 
 function rssKiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   return Number(line?.replace(/\D+/g, '') ?? NaN);
 }
 
@@ -153,7 +173,12 @@ interface Latency {
 }
 
 /** Appends one line to a rotating /etc file; time until the first event and until IN_CLOSE_WRITE. */
-async function measureLatency(candidate: Candidate, base: string, dirs: readonly string[], samples: number): Promise<Latency> {
+async function measureLatency(
+  candidate: Candidate,
+  base: string,
+  dirs: readonly string[],
+  samples: number,
+): Promise<Latency> {
   const files = ['passwd', 'group', 'shadow', 'hosts'];
   const firstMs: number[] = [];
   const closeMs: number[] = [];
@@ -179,7 +204,11 @@ async function measureLatency(candidate: Candidate, base: string, dirs: readonly
   return { firstMs, closeMs };
 }
 
-async function measureIdle(candidate: Candidate, dirs: readonly string[], seconds: number): Promise<{ nodeMs: number; childMs?: number }> {
+async function measureIdle(
+  candidate: Candidate,
+  dirs: readonly string[],
+  seconds: number,
+): Promise<{ nodeMs: number; childMs?: number }> {
   return withCandidate(candidate, dirs, async (running) => {
     await sleep(2000); // let the previous step's garbage collection and late events settle
     const nodeBefore = process.cpuUsage();
@@ -187,11 +216,16 @@ async function measureIdle(candidate: Candidate, dirs: readonly string[], second
     await sleep(seconds * 1000);
     const node = process.cpuUsage(nodeBefore);
     const nodeMs = (node.user + node.system) / 1000;
-    return running.pid !== undefined ? { nodeMs, childMs: (cpuTicks(running.pid) - childBefore) * 10 } : { nodeMs };
+    return running.pid !== undefined
+      ? { nodeMs, childMs: (cpuTicks(running.pid) - childBefore) * 10 }
+      : { nodeMs };
   });
 }
 
-async function measureStartup(candidate: Candidate, dirs: readonly string[]): Promise<{ ms: number; childRssKiB?: number }> {
+async function measureStartup(
+  candidate: Candidate,
+  dirs: readonly string[],
+): Promise<{ ms: number; childRssKiB?: number }> {
   const t0 = now();
   let ms = 0;
   const rss = await withCandidate(candidate, dirs, async (running) => {
@@ -202,7 +236,11 @@ async function measureStartup(candidate: Candidate, dirs: readonly string[]): Pr
 }
 
 /** open, write, 200 ms, write, 200 ms, close: which events say the file is complete? */
-async function observeSlowWriter(candidate: Candidate, base: string, dirs: readonly string[]): Promise<string> {
+async function observeSlowWriter(
+  candidate: Candidate,
+  base: string,
+  dirs: readonly string[],
+): Promise<string> {
   return withCandidate(candidate, dirs, async (_running, setSink) => {
     const seen: string[] = [];
     const t0 = now();
@@ -223,7 +261,11 @@ async function observeSlowWriter(candidate: Candidate, base: string, dirs: reado
 }
 
 /** 20,000 creations while the watcher cannot read (stopped, or this event loop blocked). */
-async function observeOverflow(candidate: Candidate, dirs: readonly string[], target: string): Promise<{ events: number; overflowSeen: boolean; errors: string[] }> {
+async function observeOverflow(
+  candidate: Candidate,
+  dirs: readonly string[],
+  target: string,
+): Promise<{ events: number; overflowSeen: boolean; errors: string[] }> {
   mkdirSync(target, { recursive: true });
   return withCandidate(candidate, [...dirs, target], async (running, setSink) => {
     let events = 0;
@@ -258,8 +300,12 @@ async function main(): Promise<void> {
     mkdirSync(big);
     const bigDirs = makeTree(big, 2000);
     const maxQueued = readFileSync('/proc/sys/fs/inotify/max_queued_events', 'utf8').trim();
-    console.log(`# watch candidates — ${samples} samples, node ${process.version}, ${python}, max_queued_events=${maxQueued}\n`);
-    console.log('| candidate | latency p50 ms | p90 ms | max ms | close-write p50 ms | idle CPU 10 s (node / helper) ms | watch 2,001 dirs ms | helper RSS KiB |');
+    console.log(
+      `# watch candidates — ${samples} samples, node ${process.version}, ${python}, max_queued_events=${maxQueued}\n`,
+    );
+    console.log(
+      '| candidate | latency p50 ms | p90 ms | max ms | close-write p50 ms | idle CPU 10 s (node / helper) ms | watch 2,001 dirs ms | helper RSS KiB |',
+    );
     console.log('|---|---|---|---|---|---|---|---|');
     const behaviour: string[] = [];
     for (const candidate of candidates) {
@@ -274,7 +320,8 @@ async function main(): Promise<void> {
           `${close.length === 0 ? 'never seen' : f(percentile(close, 0.5))} | ` +
           `${idle.nodeMs.toFixed(0)} / ${idle.childMs?.toFixed(0) ?? '–'} | ${startup.ms.toFixed(0)} | ${startup.childRssKiB ?? '–'} |`,
       );
-      if (first.length < samples) behaviour.push(`${candidate.name}: only ${first.length} of ${samples} writes seen within 1 s`);
+      if (first.length < samples)
+        behaviour.push(`${candidate.name}: only ${first.length} of ${samples} writes seen within 1 s`);
       const slow = await observeSlowWriter(candidate, small, smallDirs);
       const overflow = await observeOverflow(candidate, smallDirs, join(scratch, 'flood'));
       behaviour.push(

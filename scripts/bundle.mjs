@@ -7,7 +7,16 @@
 //   dist/bundle/clsync-hpc.js.v8cache  what warm-up runs compiled (see below)
 //   dist/bundle/package.json           {"type": "commonjs"}: the .js files here are CommonJS
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +51,10 @@ const ssh2Patches = {
       `const { Ber } = require('asn1');\nconst { keyObjectForPem } = require(${ours('pem-key-objects.js')});`,
     ],
     ['return sign_(algo, data, pem);', 'return sign_(algo, data, keyObjectForPem(pem, true));'],
-    ['return verify_(algo, data, pem, signature);', 'return verify_(algo, data, keyObjectForPem(pem, false), signature);'],
+    [
+      'return verify_(algo, data, pem, signature);',
+      'return verify_(algo, data, keyObjectForPem(pem, false), signature);',
+    ],
   ],
 };
 const ssh2Patched = {
@@ -52,7 +64,9 @@ const ssh2Patched = {
       let contents = readFileSync(args.path, 'utf8');
       for (const [from, to] of ssh2Patches[args.path.replace(/.*[\\/]/, '')]) {
         if (contents.split(from).length !== 2)
-          throw new Error(`${args.path}: expected exactly one ${JSON.stringify(from)}; update scripts/bundle.mjs`);
+          throw new Error(
+            `${args.path}: expected exactly one ${JSON.stringify(from)}; update scripts/bundle.mjs`,
+          );
         contents = contents.replace(from, to);
       }
       return { contents, loader: 'js' };
@@ -105,7 +119,9 @@ const launcher = join(root, 'dist', 'src', 'cli', 'launch.cjs');
 const work = mkdtempSync(join(tmpdir(), 'clsync-hpc-warmup-'));
 // A machine that cannot listen on loopback still gets a cache, without the handshake paths.
 const server = await startWarmupServer().catch((error) => {
-  console.warn(`bundle: no loopback ssh server for the warm-up (${error.message}); the code cache lacks the ssh push paths`);
+  console.warn(
+    `bundle: no loopback ssh server for the warm-up (${error.message}); the code cache lacks the ssh push paths`,
+  );
   return undefined;
 });
 try {
@@ -121,17 +137,51 @@ try {
     join(work, 'ssh_config'),
     `Host warmup\n  HostName 127.0.0.1\n  Port 9\nHost warmup-ok\n  HostName 127.0.0.1\n  Port ${server?.port ?? 9}\n`,
   );
-  const ssh = ['--transport', 'ssh', '--once', '--retries', '0', '--connect-timeout', '2',
-    '--ssh-config', join(work, 'ssh_config'), '-i', join(work, 'id_ed25519'), '--known-hosts', join(work, 'known_hosts')];
+  const ssh = [
+    '--transport',
+    'ssh',
+    '--once',
+    '--retries',
+    '0',
+    '--connect-timeout',
+    '2',
+    '--ssh-config',
+    join(work, 'ssh_config'),
+    '-i',
+    join(work, 'id_ed25519'),
+    '--known-hosts',
+    join(work, 'known_hosts'),
+  ];
   const common = ['-W', tree, '-D', '/srv/warmup', '--state-dir', join(work, 'state'), '-q'];
-  const local = [...common, '-w', 'n[1-2]', '--transport', 'local', '--local-root', join(work, 'nodes'), '--once'];
+  const local = [
+    ...common,
+    '-w',
+    'n[1-2]',
+    '--transport',
+    'local',
+    '--local-root',
+    join(work, 'nodes'),
+    '--once',
+  ];
   const runs = [
     { args: ['--help'], ok: [0] },
     { args: local, ok: [0] },
     { args: local, ok: [0] },
-    { args: [...local, '--dry-run', '-R', join(root, 'rules', 'etc-common.rules'), '--report', join(work, 'r.json')], ok: [0] },
+    {
+      args: [
+        ...local,
+        '--dry-run',
+        '-R',
+        join(root, 'rules', 'etc-common.rules'),
+        '--report',
+        join(work, 'r.json'),
+      ],
+      ok: [0],
+    },
     { args: [...common, '-w', 'warmup', ...ssh], ok: [1] },
-    ...(server === undefined ? [] : [{ args: [...common, '--state-dir', join(work, 'ssh-state'), '-w', 'warmup-ok', ...ssh], ok: [0] }]),
+    ...(server === undefined
+      ? []
+      : [{ args: [...common, '--state-dir', join(work, 'ssh-state'), '-w', 'warmup-ok', ...ssh], ok: [0] }]),
   ];
   for (const { args, ok } of runs) {
     // asynchronous: the warm-up ssh server answers from this process

@@ -9,8 +9,23 @@ import ssh2 from 'ssh2';
 // (built by tsc before this script runs)
 import { generateKeyPair } from '../dist/test/helpers/ssh-keys.js';
 
-const FXP = { INIT: 1, VERSION: 2, OPEN: 3, LSTAT: 7, FSTAT: 8, STAT: 17, STATUS: 101, HANDLE: 102, ATTRS: 105 };
-const EXTENSIONS = ['posix-rename@openssh.com', 'fsync@openssh.com', 'lsetstat@openssh.com', 'statvfs@openssh.com'];
+const FXP = {
+  INIT: 1,
+  VERSION: 2,
+  OPEN: 3,
+  LSTAT: 7,
+  FSTAT: 8,
+  STAT: 17,
+  STATUS: 101,
+  HANDLE: 102,
+  ATTRS: 105,
+};
+const EXTENSIONS = [
+  'posix-rename@openssh.com',
+  'fsync@openssh.com',
+  'lsetstat@openssh.com',
+  'statvfs@openssh.com',
+];
 const ATTR_PERMISSIONS = 0x4;
 
 /** Listens on 127.0.0.1 (a free port); resolves with what a client needs to trust it. */
@@ -18,11 +33,15 @@ export async function startWarmupServer() {
   const hostKey = generateKeyPair();
   const server = new ssh2.Server({ hostKeys: [hostKey.private] }, (client) => {
     client.on('error', () => undefined);
-    client.on('authentication', (ctx) => (ctx.method === 'publickey' ? ctx.accept() : ctx.reject(['publickey'])));
+    client.on('authentication', (ctx) =>
+      ctx.method === 'publickey' ? ctx.accept() : ctx.reject(['publickey']),
+    );
     client.on('ready', () => {
       client.on('session', (acceptSession) => {
         const session = acceptSession();
-        session.on('subsystem', (accept, reject, info) => (info.name === 'sftp' ? serveSftp(accept()) : reject()));
+        session.on('subsystem', (accept, reject, info) =>
+          info.name === 'sftp' ? serveSftp(accept()) : reject(),
+        );
       });
     });
   });

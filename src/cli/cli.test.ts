@@ -12,7 +12,9 @@ import { after, before, describe, test } from 'node:test';
 const here = dirname(fileURLToPath(import.meta.url));
 // The installed binary (the bundle launcher): from dist/src/cli (built) it is beside this file;
 // from src/cli (tsx) it is in dist
-const bin = here.includes(`${join('dist', 'src')}`) ? join(here, 'launch.cjs') : resolve(here, '../../dist/src/cli/launch.cjs');
+const bin = here.includes(`${join('dist', 'src')}`)
+  ? join(here, 'launch.cjs')
+  : resolve(here, '../../dist/src/cli/launch.cjs');
 
 function cli(args: readonly string[]) {
   const run = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
@@ -24,7 +26,21 @@ describe('clsync-hpc CLI', () => {
   let src: string;
   let root: string;
   let hosts: string;
-  const base = () => ['-W', src, '-D', '/srv/etc', '-H', hosts, '--transport', 'local', '--local-root', root, '--state-dir', join(work, 'state'), '--once'];
+  const base = () => [
+    '-W',
+    src,
+    '-D',
+    '/srv/etc',
+    '-H',
+    hosts,
+    '--transport',
+    'local',
+    '--local-root',
+    root,
+    '--state-dir',
+    join(work, 'state'),
+    '--once',
+  ];
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'clsync-cli-'));
@@ -109,9 +125,16 @@ describe('clsync-hpc CLI', () => {
     const rules = join(work, 'ok.rules');
     const run = cli([...base(), '-R', rules, '--report', '-']);
     assert.equal(run.status, 0, run.stderr);
-    const report = JSON.parse(run.stdout) as { ok: boolean; hosts: { host: string; status: string }[]; changes: unknown[] };
+    const report = JSON.parse(run.stdout) as {
+      ok: boolean;
+      hosts: { host: string; status: string }[];
+      changes: unknown[];
+    };
     assert.equal(report.ok, true);
-    assert.deepEqual(report.hosts.map((h) => `${h.host}:${h.status}`), ['n1:ok', 'n2:ok', 'n3:ok']);
+    assert.deepEqual(
+      report.hosts.map((h) => `${h.host}:${h.status}`),
+      ['n1:ok', 'n2:ok', 'n3:ok'],
+    );
     for (const host of ['n1', 'n2', 'n3']) {
       assert.equal(readFileSync(join(root, host, 'srv/etc/passwd'), 'utf8'), 'root:x:0:0::/root:/bin/bash\n');
       assert.equal(readFileSync(join(root, host, 'srv/etc/ssh/sshd_config'), 'utf8'), 'PermitRootLogin no\n');
@@ -119,18 +142,43 @@ describe('clsync-hpc CLI', () => {
     }
     const again = cli([...base(), '-R', rules, '--report', '-']);
     assert.equal(again.status, 0);
-    assert.ok((JSON.parse(again.stdout) as { hosts: { status: string }[] }).hosts.every((h) => h.status === 'unchanged'));
+    assert.ok(
+      (JSON.parse(again.stdout) as { hosts: { status: string }[] }).hosts.every(
+        (h) => h.status === 'unchanged',
+      ),
+    );
   });
 
   test('dry run of the example accounts rules on the demo tree: exactly the account files', () => {
     const repo = resolve(here, here.includes(`${join('dist', 'src')}`) ? '../../..' : '../..');
     const run = cli([
-      '-W', join(repo, 'test/fixtures/demo-etc'), '-R', join(repo, 'rules/hpc-accounts.rules'), '-w', 'node[01-04]',
-      '--transport', 'local', '--local-root', root, '--state-dir', join(work, 'demo-state'), '--dry-run', '--report', '-',
+      '-W',
+      join(repo, 'test/fixtures/demo-etc'),
+      '-R',
+      join(repo, 'rules/hpc-accounts.rules'),
+      '-w',
+      'node[01-04]',
+      '--transport',
+      'local',
+      '--local-root',
+      root,
+      '--state-dir',
+      join(work, 'demo-state'),
+      '--dry-run',
+      '--report',
+      '-',
     ]);
     assert.equal(run.status, 0, run.stderr);
-    const plan = JSON.parse(run.stdout) as { changes: { path: string; op: string }[]; hosts: { status: string }[] };
-    assert.deepEqual(plan.changes.map((c) => `${c.op} ${c.path}`).sort(), ['write group', 'write gshadow', 'write passwd', 'write shadow']);
+    const plan = JSON.parse(run.stdout) as {
+      changes: { path: string; op: string }[];
+      hosts: { status: string }[];
+    };
+    assert.deepEqual(plan.changes.map((c) => `${c.op} ${c.path}`).sort(), [
+      'write group',
+      'write gshadow',
+      'write passwd',
+      'write shadow',
+    ]);
     assert.equal(plan.hosts.length, 4);
     assert.ok(plan.hosts.every((h) => h.status === 'planned'));
     assert.match(run.stderr, /node\[01-04\] \(4 hosts, never synced\): 4 changes/);

@@ -22,7 +22,8 @@ export interface ExitDecision {
 export function exitForError(error: unknown, verbose: boolean): ExitDecision {
   if (error instanceof CommanderError) {
     // help and version are answers, not errors; commander already wrote them
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return { status: EXIT_OK };
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
+      return { status: EXIT_OK };
     if (error.code === 'commander.help') return { status: EXIT_OK };
     return { status: EXIT_USAGE };
   }
@@ -32,6 +33,10 @@ export function exitForError(error: unknown, verbose: boolean): ExitDecision {
   }
   if (error instanceof LedgerError) return { status: EXIT_INTERNAL, message: `state: ${error.message}` };
   if (error instanceof ClsyncError) return { status: EXIT_INTERNAL, message: error.message };
-  const detail = error instanceof Error ? (verbose ? (error.stack ?? error.message) : error.message) : String(error);
-  return { status: EXIT_INTERNAL, message: `internal error: ${detail}${verbose ? '' : ' (run with -v for details)'}` };
+  const detail =
+    error instanceof Error ? (verbose ? (error.stack ?? error.message) : error.message) : String(error);
+  return {
+    status: EXIT_INTERNAL,
+    message: `internal error: ${detail}${verbose ? '' : ' (run with -v for details)'}`,
+  };
 }

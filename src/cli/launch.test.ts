@@ -3,7 +3,16 @@
 // bundle is an internal error (exit 3), and the bundle finds its scan worker file.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,8 +73,23 @@ describe('launcher (dist/src/cli/launch.cjs)', () => {
       writeFileSync(join(tree, `big${i}`), '');
       truncateSync(join(tree, `big${i}`), 32 << 20);
     }
-    const result = run(['-W', tree, '-w', 'n1', '--transport', 'local', '--local-root', join(work, 'nodes'),
-      '--state-dir', join(work, 'state'), '--once', '--dry-run', '-q', '--report', '-']);
+    const result = run([
+      '-W',
+      tree,
+      '-w',
+      'n1',
+      '--transport',
+      'local',
+      '--local-root',
+      join(work, 'nodes'),
+      '--state-dir',
+      join(work, 'state'),
+      '--once',
+      '--dry-run',
+      '-q',
+      '--report',
+      '-',
+    ]);
     assert.equal(result.status, 0, result.stderr);
     const report = JSON.parse(result.stdout) as { changes: unknown[] };
     assert.equal(report.changes.length, 3);

@@ -11,7 +11,13 @@ import { parseBytes, parseCount, parseSeconds } from './parse-values.js';
 
 export interface CliHandlers {
   sync(config: SyncConfig): Promise<number>;
-  rulesCheck(args: { rulesFile?: string; watchDir?: string; defaultExcludes: boolean; type?: string; paths: string[] }): Promise<number>;
+  rulesCheck(args: {
+    rulesFile?: string;
+    watchDir?: string;
+    defaultExcludes: boolean;
+    type?: string;
+    paths: string[];
+  }): Promise<number>;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -76,7 +82,10 @@ interface RawOptions {
   pidFile?: string;
 }
 
-export function buildProgram(handlers: CliHandlers, out: { stdout: (s: string) => void; stderr: (s: string) => void }): Command {
+export function buildProgram(
+  handlers: CliHandlers,
+  out: { stdout: (s: string) => void; stderr: (s: string) => void },
+): Command {
   const program = new Command('clsync-hpc');
   program
     .description(
@@ -91,16 +100,35 @@ export function buildProgram(handlers: CliHandlers, out: { stdout: (s: string) =
     .enablePositionalOptions()
     .showHelpAfterError('(run clsync-hpc --help for usage)')
     .option('-W, --watch-dir <dir>', 'source tree to keep in sync (required)')
-    .option('-R, --rules-file <file>', 'clsync-style rules (+f^passwd$, -*) and rsync-style globs; default: everything')
-    .option('--no-default-excludes', 'do not apply the built-in safety excludes (editor temp files, host keys, machine-id…)')
-    .option('-H, --hosts-file <file>', 'node list: one pdsh hostlist expression per line, # comments (repeatable)', collect, [])
-    .option('-w, --hosts <expr>', 'nodes on the command line, e.g. node[01-64],login1 (repeatable)', collect, [])
+    .option(
+      '-R, --rules-file <file>',
+      'clsync-style rules (+f^passwd$, -*) and rsync-style globs; default: everything',
+    )
+    .option(
+      '--no-default-excludes',
+      'do not apply the built-in safety excludes (editor temp files, host keys, machine-id…)',
+    )
+    .option(
+      '-H, --hosts-file <file>',
+      'node list: one pdsh hostlist expression per line, # comments (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '-w, --hosts <expr>',
+      'nodes on the command line, e.g. node[01-64],login1 (repeatable)',
+      collect,
+      [],
+    )
     .option('-x, --exclude <expr>', 'nodes to leave out, hostlist syntax (repeatable)', collect, [])
     .option('-D, --destination-dir <dir>', 'where the tree lands on the nodes (default: the watch dir path)')
     .option('--once', 'one-shot (cron): bring every node to the current tree, then exit')
     .option('-n, --dry-run', 'print the plan per host (write, change, delete); touch no node')
     .addOption(
-      new Option('--transport <name>', 'how files travel: pdcp (pdcp+pdsh), ssh (native ssh2/SFTP), auto, local (testing)')
+      new Option(
+        '--transport <name>',
+        'how files travel: pdcp (pdcp+pdsh), ssh (native ssh2/SFTP), auto, local (testing)',
+      )
         .choices(['auto', 'pdcp', 'ssh', 'local'])
         .default('auto'),
     )
@@ -109,14 +137,23 @@ export function buildProgram(handlers: CliHandlers, out: { stdout: (s: string) =
     .option('--connect-timeout <seconds>', 'ssh connect (and banner) timeout per host', '10')
     .option('--command-timeout <seconds>', 'longest time one host may take for one batch', '600')
     .option('--retries <n>', 'extra tries for hosts that failed transiently (default 3 with --once)')
-    .option('--ssh-config <file>', 'OpenSSH client config for the nodes (pdsh/pdcp get -F); default ~/.ssh/config')
+    .option(
+      '--ssh-config <file>',
+      'OpenSSH client config for the nodes (pdsh/pdcp get -F); default ~/.ssh/config',
+    )
     .option('-i, --identity <file>', 'ssh private key (repeatable)', collect, [])
     .option('--known-hosts <file>', 'known_hosts file to check node host keys against')
-    .option('--accept-new-host-keys', 'accept and record unknown host keys on first contact (never changed ones)')
+    .option(
+      '--accept-new-host-keys',
+      'accept and record unknown host keys on first contact (never changed ones)',
+    )
     .option('--user <name>', 'login user on the nodes when the ssh config names none', 'root')
     .option('--remote-tmp <dir>', 'staging directory on the nodes (pdcp transport)', '/tmp')
     .option('--state-dir <dir>', 'ledger of what each host has', '/var/lib/clsync-hpc')
-    .option('--report <file>', 'write a JSON report of the run to FILE (- = stdout; human output then goes to stderr)')
+    .option(
+      '--report <file>',
+      'write a JSON report of the run to FILE (- = stdout; human output then goes to stderr)',
+    )
     .option('--no-delete', 'do not propagate deletions')
     .option(
       '--ignore-times',
@@ -147,34 +184,45 @@ export function buildProgram(handlers: CliHandlers, out: { stdout: (s: string) =
     .option('--type <t>', 'type when the path is not looked up: f (file), d (dir), l (symlink)')
     .option('--no-default-excludes', 'leave the built-in safety excludes out')
     .exitOverride()
-    .action(async (paths: string[], opts: { rulesFile?: string; watchDir?: string; type?: string; defaultExcludes: boolean }) => {
-      program.setOptionValue(
-        'exitStatus',
-        await handlers.rulesCheck({
-          ...(opts.rulesFile !== undefined ? { rulesFile: opts.rulesFile } : {}),
-          ...(opts.watchDir !== undefined ? { watchDir: opts.watchDir } : {}),
-          ...(opts.type !== undefined ? { type: opts.type } : {}),
-          defaultExcludes: opts.defaultExcludes,
-          paths,
-        }),
-      );
-    });
+    .action(
+      async (
+        paths: string[],
+        opts: { rulesFile?: string; watchDir?: string; type?: string; defaultExcludes: boolean },
+      ) => {
+        program.setOptionValue(
+          'exitStatus',
+          await handlers.rulesCheck({
+            ...(opts.rulesFile !== undefined ? { rulesFile: opts.rulesFile } : {}),
+            ...(opts.watchDir !== undefined ? { watchDir: opts.watchDir } : {}),
+            ...(opts.type !== undefined ? { type: opts.type } : {}),
+            defaultExcludes: opts.defaultExcludes,
+            paths,
+          }),
+        );
+      },
+    );
   return program;
 }
 
 function toConfig(raw: RawOptions): SyncConfig {
-  if (raw.watchDir === undefined) throw new UsageError('-W/--watch-dir is required (the source tree to sync)');
+  if (raw.watchDir === undefined)
+    throw new UsageError('-W/--watch-dir is required (the source tree to sync)');
   const watchDir = realDirectory('-W/--watch-dir', raw.watchDir);
   const destDir = raw.destinationDir ?? watchDir;
-  if (!isAbsolute(destDir)) throw new UsageError(`-D/--destination-dir must be absolute, got ${JSON.stringify(destDir)}`);
-  if (resolve(destDir) === '/') throw new UsageError('-D/--destination-dir / is refused: it would make every node\'s / mirror the tree');
-  if (raw.transport === 'local' && raw.localRoot === undefined) throw new UsageError('--transport local needs --local-root DIR');
+  if (!isAbsolute(destDir))
+    throw new UsageError(`-D/--destination-dir must be absolute, got ${JSON.stringify(destDir)}`);
+  if (resolve(destDir) === '/')
+    throw new UsageError("-D/--destination-dir / is refused: it would make every node's / mirror the tree");
+  if (raw.transport === 'local' && raw.localRoot === undefined)
+    throw new UsageError('--transport local needs --local-root DIR');
   if (raw.verbose === true && raw.quiet === true) throw new UsageError('-v and -q exclude each other');
   if (raw.hostsFile.length === 0 && raw.hosts.length === 0) {
     throw new UsageError('no hosts: give -H/--hosts-file FILE or -w/--hosts EXPR');
   }
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(raw.label)) {
-    throw new UsageError(`-l/--label: use 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(raw.label)}`);
+    throw new UsageError(
+      `-l/--label: use 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(raw.label)}`,
+    );
   }
   const verbosity: Verbosity = raw.verbose === true ? 'verbose' : raw.quiet === true ? 'quiet' : 'normal';
   const once = raw.once === true || raw.dryRun === true;

@@ -15,7 +15,8 @@ export async function runRulesCheck(
   streams: CliStreams,
 ): Promise<number> {
   const forced = args.type === undefined ? undefined : TYPE_LETTERS[args.type];
-  if (args.type !== undefined && forced === undefined) throw new UsageError(`--type: expected f, d or l, got ${JSON.stringify(args.type)}`);
+  if (args.type !== undefined && forced === undefined)
+    throw new UsageError(`--type: expected f, d or l, got ${JSON.stringify(args.type)}`);
   const matcher = await loadRules(args.rulesFile, { defaultExcludes: args.defaultExcludes });
   for (const raw of args.paths) {
     const path = raw.replace(/^\/+/, '').replace(/\/+$/, '');
@@ -25,7 +26,11 @@ export async function runRulesCheck(
   return 0;
 }
 
-async function lookUpType(watchDir: string | undefined, path: string, trailingSlash: boolean): Promise<EntryType> {
+async function lookUpType(
+  watchDir: string | undefined,
+  path: string,
+  trailingSlash: boolean,
+): Promise<EntryType> {
   if (watchDir === undefined) return trailingSlash ? 'dir' : 'file';
   try {
     const stats = await lstat(join(watchDir, path));

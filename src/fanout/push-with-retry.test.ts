@@ -14,7 +14,14 @@ function scripted(name: TransportName, script: Record<string, HostFailure[]>) {
       calls.push([...hosts]);
       return hosts.map((host): HostResult => {
         const error = script[host]?.shift();
-        return { host, batchId: b.id, ok: error === undefined, ...(error ? { error } : {}), startedAt: 0, finishedAt: 0 };
+        return {
+          host,
+          batchId: b.id,
+          ok: error === undefined,
+          ...(error ? { error } : {}),
+          startedAt: 0,
+          finishedAt: 0,
+        };
       });
     },
     async close() {},
@@ -22,7 +29,11 @@ function scripted(name: TransportName, script: Record<string, HostFailure[]>) {
   return { transport, calls };
 }
 
-const deps = { policy: { baseMs: 100, capMs: 1000, jitter: 0 }, pushOptions: { fanout: 4 }, random: () => 0.5 };
+const deps = {
+  policy: { baseMs: 100, capMs: 1000, jitter: 0 },
+  pushOptions: { fanout: 4 },
+  random: () => 0.5,
+};
 
 test('only failed transient hosts are retried, with growing delays', async () => {
   const down: HostFailure = { class: 'unreachable', message: 'Connection refused' };
@@ -44,7 +55,12 @@ test('only failed transient hosts are retried, with growing delays', async () =>
 test('gives up after the retry budget and keeps the last error', async () => {
   const down: HostFailure = { class: 'timeout', message: 'banner exchange' };
   const { transport, calls } = scripted('ssh', { n1: [down, down, down] });
-  const out = await pushWithRetry(batch, ['n1'], { ...deps, primary: transport, retries: 1, sleep: async () => {} });
+  const out = await pushWithRetry(batch, ['n1'], {
+    ...deps,
+    primary: transport,
+    retries: 1,
+    sleep: async () => {},
+  });
   assert.equal(calls.length, 2);
   assert.equal(out.get('n1')?.ok, false);
   assert.equal(out.get('n1')?.error?.class, 'timeout');
@@ -53,7 +69,12 @@ test('gives up after the retry budget and keeps the last error', async () => {
 
 test('permanent failures (auth, hostkey) are not retried', async () => {
   const { transport, calls } = scripted('ssh', { n1: [{ class: 'hostkey', message: 'changed' }] });
-  const out = await pushWithRetry(batch, ['n1'], { ...deps, primary: transport, retries: 5, sleep: async () => {} });
+  const out = await pushWithRetry(batch, ['n1'], {
+    ...deps,
+    primary: transport,
+    retries: 5,
+    sleep: async () => {},
+  });
   assert.equal(calls.length, 1);
   assert.equal(out.get('n1')?.ok, false);
 });
@@ -76,7 +97,9 @@ test('a node without pdcp falls back to the other transport at once', async () =
 });
 
 test('a node whose sshd cannot do SFTP falls back from ssh to pdcp (daemon auto mode)', async () => {
-  const ssh = scripted('ssh', { n1: [{ class: 'other', code: 'sftp-unsupported', message: 'subsystem request failed' }] });
+  const ssh = scripted('ssh', {
+    n1: [{ class: 'other', code: 'sftp-unsupported', message: 'subsystem request failed' }],
+  });
   const pdcp = scripted('pdcp', {});
   const out = await pushWithRetry(batch, ['n1', 'n2'], {
     ...deps,
@@ -94,8 +117,18 @@ test('a node whose sshd cannot do SFTP falls back from ssh to pdcp (daemon auto 
 test('stopped (SIGINT/SIGTERM) during a push: no retry and no fallback follow, the results stand', async () => {
   const stop = new AbortController();
   const down: HostFailure = { class: 'unreachable', message: 'Connection refused' };
-  const { transport: primary, calls } = scripted('pdcp', { n1: [down], n2: [{ class: 'other', code: 'remote-pdcp-missing', message: 'rc 127' }] });
-  const stopping: Transport = { ...primary, push: async (b, hosts, o) => { const r = await primary.push(b, hosts, o); stop.abort(); return r; } };
+  const { transport: primary, calls } = scripted('pdcp', {
+    n1: [down],
+    n2: [{ class: 'other', code: 'remote-pdcp-missing', message: 'rc 127' }],
+  });
+  const stopping: Transport = {
+    ...primary,
+    push: async (b, hosts, o) => {
+      const r = await primary.push(b, hosts, o);
+      stop.abort();
+      return r;
+    },
+  };
   const { transport: fallback, calls: fallbackCalls } = scripted('ssh', {});
   const logged: string[] = [];
   const out = await pushWithRetry(batch, ['n1', 'n2', 'n3'], {
@@ -110,5 +143,12 @@ test('stopped (SIGINT/SIGTERM) during a push: no retry and no fallback follow, t
   assert.equal(calls.length, 1);
   assert.deepEqual(fallbackCalls, []);
   assert.deepEqual(logged, []);
-  assert.deepEqual([...out.values()].map((o) => [o.host, o.ok]), [['n1', false], ['n2', false], ['n3', true]]);
+  assert.deepEqual(
+    [...out.values()].map((o) => [o.host, o.ok]),
+    [
+      ['n1', false],
+      ['n2', false],
+      ['n3', true],
+    ],
+  );
 });

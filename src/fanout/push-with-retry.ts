@@ -47,7 +47,9 @@ export async function pushWithRetry(
     if (round > 0) {
       if (stopped()) break; // SIGINT/SIGTERM: no retry
       const delay = retryDelay(round, deps.policy, deps.random);
-      deps.log?.(`retry ${round}/${deps.retries} for ${pending.length} host(s) in ${(delay / 1000).toFixed(1)} s`);
+      deps.log?.(
+        `retry ${round}/${deps.retries} for ${pending.length} host(s) in ${(delay / 1000).toFixed(1)} s`,
+      );
       await deps.sleep(delay, deps.pushOptions.signal);
       if (stopped()) break;
     }
@@ -58,11 +60,15 @@ export async function pushWithRetry(
       record(result, deps.primary);
       const error = result.error;
       if (result.ok || error === undefined) continue;
-      if (error.code !== undefined && FALLBACK_CODES.has(error.code) && deps.fallback !== undefined) toFallback.push(result.host);
+      if (error.code !== undefined && FALLBACK_CODES.has(error.code) && deps.fallback !== undefined)
+        toFallback.push(result.host);
       else if (round < deps.retries && isRetryable(error.class, error.code)) toRetry.push(result.host);
     }
-    if (toFallback.length > 0 && deps.fallback !== undefined && !stopped()) { // stopped: no fallback
-      deps.log?.(`${toFallback.length} host(s) cannot use ${deps.primary.name}: falling back to ${deps.fallback.name}`);
+    if (toFallback.length > 0 && deps.fallback !== undefined && !stopped()) {
+      // stopped: no fallback
+      deps.log?.(
+        `${toFallback.length} host(s) cannot use ${deps.primary.name}: falling back to ${deps.fallback.name}`,
+      );
       for (const result of await deps.fallback.push(batch, toFallback, deps.pushOptions)) {
         record(result, deps.fallback);
       }

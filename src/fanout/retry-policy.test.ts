@@ -13,8 +13,14 @@ test('delay doubles per attempt and stops at the cap', () => {
 });
 
 test('jitter stays within ±jitter of the nominal delay', () => {
-  assert.equal(retryDelay(2, policy, () => 0), 1600);
-  assert.equal(retryDelay(2, policy, () => 0.999999), 2400);
+  assert.equal(
+    retryDelay(2, policy, () => 0),
+    1600,
+  );
+  assert.equal(
+    retryDelay(2, policy, () => 0.999999),
+    2400,
+  );
 });
 
 test('only transient classes are retried', () => {

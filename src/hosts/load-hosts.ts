@@ -22,8 +22,10 @@ export const MAX_HOSTS_TOTAL = 1_000_000;
 export async function loadHosts(sources: HostSources): Promise<string[]> {
   const listed: string[] = [];
   // Loops, not push(...list): a spread of a few hundred thousand hosts overflows the stack.
-  for (const file of sources.files) for (const h of parseHostsFile(await readHostsFile(file), file)) listed.push(h);
-  for (const expression of sources.inline) for (const h of expandHostlist(expression, { file: '-w' })) listed.push(h);
+  for (const file of sources.files)
+    for (const h of parseHostsFile(await readHostsFile(file), file)) listed.push(h);
+  for (const expression of sources.inline)
+    for (const h of expandHostlist(expression, { file: '-w' })) listed.push(h);
   const excluded = sources.exclude.flatMap((expression) => expandHostlist(expression, { file: '-x' }));
   const unique = uniqueHosts(listed);
   if (unique.length > MAX_HOSTS_TOTAL) {

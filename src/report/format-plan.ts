@@ -26,10 +26,18 @@ export function formatPlan(groups: readonly PlanGroupView[], destDir: string): s
       lines.push(`${who}: up to date`);
       continue;
     }
-    lines.push(`${who}: ${group.changes.length} change${group.changes.length === 1 ? '' : 's'} under ${destDir}`);
+    lines.push(
+      `${who}: ${group.changes.length} change${group.changes.length === 1 ? '' : 's'} under ${destDir}`,
+    );
     for (const change of group.changes) {
-      const target = change.op === 'symlink' && change.entry?.target !== undefined ? ` -> ${printablePath(change.entry.target)}` : '';
-      const mode = change.entry !== undefined && change.op !== 'symlink' ? `  ${formatMode(change.entry.mode)} ${change.entry.uid}:${change.entry.gid}` : '';
+      const target =
+        change.op === 'symlink' && change.entry?.target !== undefined
+          ? ` -> ${printablePath(change.entry.target)}`
+          : '';
+      const mode =
+        change.entry !== undefined && change.op !== 'symlink'
+          ? `  ${formatMode(change.entry.mode)} ${change.entry.uid}:${change.entry.gid}`
+          : '';
       lines.push(`  ${OP_WORD[change.op]} ${printablePath(change.path)}${target}${mode}`);
     }
   }

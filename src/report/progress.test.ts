@@ -7,7 +7,14 @@ const result = (ok: boolean) => ({ host: 'h', batchId: 'b', ok, startedAt: 0, fi
 test('host lines are rate limited, always report completion, and stay quiet for small runs', () => {
   let now = 0;
   const lines: string[] = [];
-  const p = createProgress({ total: 4, intervalMs: 1000, minHosts: 2, heartbeatMs: 60_000, now: () => now, write: (l) => lines.push(l) });
+  const p = createProgress({
+    total: 4,
+    intervalMs: 1000,
+    minHosts: 2,
+    heartbeatMs: 60_000,
+    now: () => now,
+    write: (l) => lines.push(l),
+  });
   p.hostDone(result(true));
   now = 1500;
   p.hostDone(result(false));
@@ -17,7 +24,14 @@ test('host lines are rate limited, always report completion, and stay quiet for 
   assert.deepEqual(lines, ['progress: 2/4 hosts done, 1 failed', 'progress: 4/4 hosts done, 1 failed']);
 
   const quiet: string[] = [];
-  const small = createProgress({ total: 1, intervalMs: 0, minHosts: 2, heartbeatMs: 60_000, now: () => 0, write: (l) => quiet.push(l) });
+  const small = createProgress({
+    total: 1,
+    intervalMs: 0,
+    minHosts: 2,
+    heartbeatMs: 60_000,
+    now: () => 0,
+    write: (l) => quiet.push(l),
+  });
   small.hostDone(result(true));
   assert.deepEqual(quiet, []);
 });
@@ -25,7 +39,14 @@ test('host lines are rate limited, always report completion, and stay quiet for 
 test('a long push to a few hosts gets a heartbeat, with the changes applied when the transport counts them', () => {
   let now = 0;
   const lines: string[] = [];
-  const p = createProgress({ total: 8, intervalMs: 2000, minHosts: 16, heartbeatMs: 15_000, now: () => now, write: (l) => lines.push(l) });
+  const p = createProgress({
+    total: 8,
+    intervalMs: 2000,
+    minHosts: 16,
+    heartbeatMs: 15_000,
+    now: () => now,
+    write: (l) => lines.push(l),
+  });
   p.planned(90_300, 8);
   now = 14_999;
   p.tick();
@@ -47,7 +68,14 @@ test('a long push to a few hosts gets a heartbeat, with the changes applied when
   ]);
 
   const pdcp: string[] = [];
-  const rounds = createProgress({ total: 2, intervalMs: 2000, minHosts: 16, heartbeatMs: 15_000, now: () => now, write: (l) => pdcp.push(l) });
+  const rounds = createProgress({
+    total: 2,
+    intervalMs: 2000,
+    minHosts: 16,
+    heartbeatMs: 15_000,
+    now: () => now,
+    write: (l) => pdcp.push(l),
+  });
   now += 15_000;
   rounds.tick();
   assert.deepEqual(pdcp, ['still pushing (15 s): 0/2 hosts done'], 'a transport that does not count changes');

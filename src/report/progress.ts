@@ -78,7 +78,9 @@ export function createProgress(options: ProgressOptions): Progress {
       const seconds = Math.round((now - startedAt) / 1000);
       // retries apply some changes twice: never show more than planned
       const changes =
-        applied > 0 ? `${thousands(Math.min(applied, plannedChanges))} of ${thousands(plannedChanges)} changes applied, ` : '';
+        applied > 0
+          ? `${thousands(Math.min(applied, plannedChanges))} of ${thousands(plannedChanges)} changes applied, `
+          : '';
       write(`still pushing (${seconds} s): ${changes}${done}/${options.total} hosts done${failedText()}`);
     },
   };

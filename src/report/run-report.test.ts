@@ -16,7 +16,14 @@ test('report folds duplicate changes, sorts hosts naturally and is ok only witho
     ],
     hosts: [
       { host: 'node10', status: 'ok', attempts: 1, sent: 1, deleted: 1 },
-      { host: 'node9', status: 'failed', attempts: 3, sent: 0, deleted: 0, error: { class: 'timeout', message: 'x' } },
+      {
+        host: 'node9',
+        status: 'failed',
+        attempts: 3,
+        sent: 0,
+        deleted: 0,
+        error: { class: 'timeout', message: 'x' },
+      },
     ],
   });
   assert.equal(report.ok, false);

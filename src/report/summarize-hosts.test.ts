@@ -155,11 +155,25 @@ describe('messageShape', () => {
 describe('summarizeHosts: first contact', () => {
   it('says how many paths the quick check found already in place, per group of hosts', () => {
     const first = (host: string, status: HostStatus, inPlace: number, sent: number): HostReport => ({
-      host, status, attempts: 1, sent, deleted: 0, inPlace,
+      host,
+      status,
+      attempts: 1,
+      sent,
+      deleted: 0,
+      inPlace,
     });
     assert.deepEqual(
-      summarizeHosts([first('n1', 'ok', 49, 1), first('n2', 'unchanged', 50, 0), first('n3', 'unchanged', 50, 0)]),
-      ['1 ok, 2 unchanged (3 hosts)', 'ok: n1', 'unchanged: n[2-3]', 'already in place (first contact, left alone): 50 path(s) on n[2-3], 49 on n1'],
+      summarizeHosts([
+        first('n1', 'ok', 49, 1),
+        first('n2', 'unchanged', 50, 0),
+        first('n3', 'unchanged', 50, 0),
+      ]),
+      [
+        '1 ok, 2 unchanged (3 hosts)',
+        'ok: n1',
+        'unchanged: n[2-3]',
+        'already in place (first contact, left alone): 50 path(s) on n[2-3], 49 on n1',
+      ],
     );
     assert.ok(!summarizeHosts([report('a', 'ok')]).some((l) => l.includes('in place')));
   });

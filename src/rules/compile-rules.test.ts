@@ -211,7 +211,10 @@ describe('decide: built-in excludes', () => {
   test('can be disabled, except our own temp files', () => {
     const m = rules('+*\n', false);
     assert.equal(m.decide('ssh/ssh_host_ed25519_key', 'file').sync, true);
-    assert.equal(m.decide('.passwd.clsync-hpc.4f2a', 'file').builtinExclude, '.*.clsync-hpc.*, .clsync-hpc.*');
+    assert.equal(
+      m.decide('.passwd.clsync-hpc.4f2a', 'file').builtinExclude,
+      '.*.clsync-hpc.*, .clsync-hpc.*',
+    );
     // the temp of a name too long for the usual one
     assert.equal(m.decide('d/.clsync-hpc.4f2a.9f8e7d6c', 'file').sync, false);
     assert.equal(m.decide('clsync-hpc.conf', 'file').sync, true);

@@ -42,7 +42,11 @@ export interface CopyOptions {
  * Copy `source` to `target` (created 0600), or into memory, and hash it. Whatever the scan said,
  * the whole file as it is now is copied.
  */
-export async function copyAndHash(source: string, target: string, options: CopyOptions = {}): Promise<CopyOutcome> {
+export async function copyAndHash(
+  source: string,
+  target: string,
+  options: CopyOptions = {},
+): Promise<CopyOutcome> {
   return (options.expectedSize ?? Infinity) <= SYNC_COPY_MAX
     ? copyAndHashSync(source, target, options.inMemory === true)
     : copyAndHashAsync(source, target);
@@ -61,7 +65,8 @@ async function copyAndHashAsync(source: string, target: string): Promise<CopyOut
       if (!before.isFile()) return { kind: 'gone' };
       const { hash, bytes } = await copyContent(input, target);
       const after = await input.stat();
-      if (isStable(before, after, bytes) || attempt === ATTEMPTS) return { kind: 'ok', hash, bytes, stat: after };
+      if (isStable(before, after, bytes) || attempt === ATTEMPTS)
+        return { kind: 'ok', hash, bytes, stat: after };
     } catch (error) {
       return readFailure(error);
     } finally {
@@ -84,7 +89,8 @@ function copyAndHashSync(source: string, target: string, inMemory: boolean): Cop
       const copied =
         inMemory && before.size <= SYNC_COPY_MAX ? readContentSync(input) : copyContentSync(input, target);
       const after = fstatSync(input);
-      if (isStable(before, after, copied.bytes) || attempt === ATTEMPTS) return { kind: 'ok', ...copied, stat: after };
+      if (isStable(before, after, copied.bytes) || attempt === ATTEMPTS)
+        return { kind: 'ok', ...copied, stat: after };
     } catch (error) {
       return readFailure(error);
     } finally {
@@ -113,14 +119,18 @@ function openFailure(error: unknown): CopyOutcome {
 }
 
 function readFailure(error: unknown): CopyOutcome {
-  if ((error as NodeJS.ErrnoException).code === 'EIO') return { kind: 'unreadable', message: (error as Error).message };
+  if ((error as NodeJS.ErrnoException).code === 'EIO')
+    return { kind: 'unreadable', message: (error as Error).message };
   throw error;
 }
 
 let syncBuffer: Buffer | undefined;
 
 /** Read `input` to its end and hash it; `take` sees each chunk (only during the call) and where it goes. */
-function hashThroughSync(input: number, take: (chunk: Buffer, at: number) => void): { hash: string; bytes: number } {
+function hashThroughSync(
+  input: number,
+  take: (chunk: Buffer, at: number) => void,
+): { hash: string; bytes: number } {
   const buffer = (syncBuffer ??= Buffer.allocUnsafe(CHUNK)); // synchronous: one user at a time
   const hash: Hash = createHash('sha256');
   let bytes = 0;
@@ -146,7 +156,8 @@ function copyContentSync(input: number, target: string): { hash: string; bytes: 
   const output = openSync(target, 'w', 0o600);
   try {
     return hashThroughSync(input, (chunk, at) => {
-      for (let off = 0; off < chunk.length; ) off += writeSync(output, chunk, off, chunk.length - off, at + off);
+      for (let off = 0; off < chunk.length;)
+        off += writeSync(output, chunk, off, chunk.length - off, at + off);
     });
   } finally {
     closeSync(output);

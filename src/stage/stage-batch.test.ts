@@ -53,7 +53,11 @@ test('write changes are frozen, small ones in memory, big ones into a private di
   assert.deepEqual(batch.changes, changes, 'unchanged files keep their scanned entries');
   const stageDir = join(stageRoot, batch.id);
   assert.equal(statSync(stageDir).mode & 0o777, 0o700);
-  assert.deepEqual([...batch.staged.keys()].sort(), ['$(touch pwned) name\n', 'big $(name)', 'ssh/sshd_config']);
+  assert.deepEqual([...batch.staged.keys()].sort(), [
+    '$(touch pwned) name\n',
+    'big $(name)',
+    'ssh/sshd_config',
+  ]);
   for (const [path, content] of batch.staged) {
     assert.equal(sha256(text(content)), snapshot.get(path)?.hash, path);
     if (path !== 'big $(name)') {

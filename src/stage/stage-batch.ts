@@ -73,7 +73,10 @@ export async function stageBatch(
       const expectedSize = change.entry?.size ?? Infinity;
       const inMemory = expectedSize <= SYNC_COPY_MAX && heldBytes + SYNC_COPY_MAX <= heldBytesMax;
       if (inMemory) heldBytes += SYNC_COPY_MAX; // reserved: the file may have grown up to that
-      const outcome = await copyAndHash(join(resolve(sourceRoot), change.path), target, { expectedSize, inMemory });
+      const outcome = await copyAndHash(join(resolve(sourceRoot), change.path), target, {
+        expectedSize,
+        inMemory,
+      });
       if (inMemory) heldBytes -= SYNC_COPY_MAX - (outcome.kind === 'ok' ? (outcome.data?.length ?? 0) : 0);
       if (outcome.kind !== 'ok') {
         kept[index] = undefined;

@@ -82,7 +82,8 @@ export class Daemon {
     this.snapshot = scan.snapshot;
     log.info(`initial sync: ${scan.snapshot.size} entries → ${foldHostlist(this.deps.hosts)}`);
     await this.push(this.deps.hosts, 'initial sync');
-    if (!this.stopping) log.info(`watching ${config.watchDir} (${this.watcher.watchedDirectories} directories)`);
+    if (!this.stopping)
+      log.info(`watching ${config.watchDir} (${this.watcher.watchedDirectories} directories)`);
 
     while (!this.stopping) {
       await this.deps.status.set(this.health.downCount() > 0 ? 'retrying' : 'running');
@@ -98,7 +99,12 @@ export class Daemon {
         await this.push(due, 'retry');
         continue;
       }
-      if (config.exitOnNoEvents && this.batcher.pendingPaths === 0 && this.batcher.fullRescanReason === undefined) break;
+      if (
+        config.exitOnNoEvents &&
+        this.batcher.pendingPaths === 0 &&
+        this.batcher.fullRescanReason === undefined
+      )
+        break;
       await this.sleepUntil(this.nextWakeAt(now));
     }
     await this.deps.status.set('terminating');
@@ -144,7 +150,9 @@ export class Daemon {
       const scan =
         taken === 'full'
           ? await scanTree(config.watchDir, this.deps.matcher, { hashCache: this.deps.hashCache })
-          : await scanSubtrees(config.watchDir, this.deps.matcher, taken, this.snapshot, { hashCache: this.deps.hashCache });
+          : await scanSubtrees(config.watchDir, this.deps.matcher, taken, this.snapshot, {
+              hashCache: this.deps.hashCache,
+            });
       for (const w of scan.warnings) log.warn(w);
       this.snapshot = scan.snapshot;
       const healthy = this.health.healthy(this.deps.hosts);
@@ -202,7 +210,9 @@ export class Daemon {
     const stopped = round.hosts.filter(cutShort);
     this.noteResults(round.hosts.filter((h) => !cutShort(h)));
     if (stopped.length > 0) {
-      log.info(`${what}: stopped before ${foldHostlist(stopped.map((h) => h.host))} had it all; sent on the next start`);
+      log.info(
+        `${what}: stopped before ${foldHostlist(stopped.map((h) => h.host))} had it all; sent on the next start`,
+      );
       if (stopped.length === round.hosts.length) return; // that said it all
     }
     const changed = new Set(round.changes.map((c) => c.path)).size;
@@ -214,7 +224,9 @@ export class Daemon {
       log.info(
         `${what}: ${changed} path(s) → ${ok} ok` +
           (hadIt > 0 ? `, ${hadIt} had them already` : '') +
-          (failed.length > 0 ? `, ${failed.length} failed (${foldHostlist(failed.map((h) => h.host))})` : '') +
+          (failed.length > 0
+            ? `, ${failed.length} failed (${foldHostlist(failed.map((h) => h.host))})`
+            : '') +
           ` in ${Date.now() - started} ms`,
       );
     } else {
@@ -231,7 +243,9 @@ export class Daemon {
     const failure: HostFailure = { class: 'other', code: 'state-dir', message: error.message };
     this.health.recordRoundFailure(hosts, failure, Date.now());
     this.anyFailure = true;
-    this.deps.log.error(`${what}: not sent to ${foldHostlist(hosts)}: state: ${error.message}; trying again with backoff`);
+    this.deps.log.error(
+      `${what}: not sent to ${foldHostlist(hosts)}: state: ${error.message}; trying again with backoff`,
+    );
   }
 
   private noteResults(reports: readonly HostReport[]): void {
@@ -242,17 +256,22 @@ export class Daemon {
         this.anyFailure = true;
         const event = this.health.recordFailure(r.host, r.error, now);
         if (event?.type === 'host-down') {
-          this.deps.log.warn(`${r.host} down: ${r.error.class}: ${r.error.message} (retrying with backoff; the others go on)`);
+          this.deps.log.warn(
+            `${r.host} down: ${r.error.class}: ${r.error.message} (retrying with backoff; the others go on)`,
+          );
         }
       } else if (r.status === 'ok' || r.status === 'unchanged') {
         const event = this.health.recordSuccess(r.host, now);
         if (event?.type === 'host-up' && event.lastError.code === 'state-dir') caughtUp.push(r.host);
         else if (event?.type === 'host-up') {
-          this.deps.log.info(`${r.host} up again after ${(event.downForMs / 1000).toFixed(1)} s (${event.failures} failed attempt(s)); caught up`);
+          this.deps.log.info(
+            `${r.host} up again after ${(event.downForMs / 1000).toFixed(1)} s (${event.failures} failed attempt(s)); caught up`,
+          );
         }
       }
     }
-    if (caughtUp.length > 0) this.deps.log.info(`${foldHostlist(caughtUp)}: caught up with what the state dir held back`);
+    if (caughtUp.length > 0)
+      this.deps.log.info(`${foldHostlist(caughtUp)}: caught up with what the state dir held back`);
   }
 
   private async doReload(): Promise<void> {
@@ -276,12 +295,16 @@ export class Daemon {
       await this.watcher?.rewatch('rules reloaded');
       this.batcher.requestFullRescan(Date.now(), 'rules/hosts reloaded');
     } catch (error) {
-      log.error(`reload failed, keeping the previous rules and hosts: ${error instanceof Error ? error.message : String(error)}`);
+      log.error(
+        `reload failed, keeping the previous rules and hosts: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
   private nextWakeAt(now: number): number | undefined {
-    const candidates = [this.batcher.nextDueAt(now), this.health.nextDueAt()].filter((t): t is number => t !== undefined);
+    const candidates = [this.batcher.nextDueAt(now), this.health.nextDueAt()].filter(
+      (t): t is number => t !== undefined,
+    );
     return candidates.length > 0 ? Math.min(...candidates) : undefined;
   }
 

@@ -17,7 +17,13 @@ test('a host goes down once, backs off exponentially, and comes up once', () => 
   health.recordFailure('n3', refused, 3000);
   health.recordFailure('n3', refused, 7000);
   assert.equal(health.nextDueAt(), 11000, 'capped at 4 s');
-  assert.deepEqual(health.recordSuccess('n3', 12000), { type: 'host-up', host: 'n3', downForMs: 12000, failures: 4, lastError: refused });
+  assert.deepEqual(health.recordSuccess('n3', 12000), {
+    type: 'host-up',
+    host: 'n3',
+    downForMs: 12000,
+    failures: 4,
+    lastError: refused,
+  });
   assert.equal(health.recordSuccess('n3', 13000), undefined);
   assert.deepEqual(health.healthy(['n1', 'n3']), ['n1', 'n3']);
   assert.equal(health.nextDueAt(), undefined);
@@ -39,5 +45,11 @@ test('a round that failed as a whole (state dir full) backs off together and is 
   const at = health.nextDueAt() ?? NaN;
   assert.equal(at, 2500, 'second failure: 2 s (no jitter in this policy)');
   assert.deepEqual(health.due(at), ['n2', 'n1', 'n3']);
-  assert.deepEqual(health.recordSuccess('n1', 3000), { type: 'host-up', host: 'n1', downForMs: 2500, failures: 1, lastError: full });
+  assert.deepEqual(health.recordSuccess('n1', 3000), {
+    type: 'host-up',
+    host: 'n1',
+    downForMs: 2500,
+    failures: 1,
+    lastError: full,
+  });
 });

@@ -63,7 +63,13 @@ export class HostHealth {
     const previous = this.down.get(host);
     if (previous === undefined) return undefined;
     this.down.delete(host);
-    return { type: 'host-up', host, downForMs: now - previous.since, failures: previous.failures, lastError: previous.error };
+    return {
+      type: 'host-up',
+      host,
+      downForMs: now - previous.since,
+      failures: previous.failures,
+      lastError: previous.error,
+    };
   }
 
   isDown(host: string): boolean {
@@ -82,7 +88,8 @@ export class HostHealth {
 
   nextDueAt(): number | undefined {
     let next: number | undefined;
-    for (const d of this.down.values()) next = next === undefined ? d.nextAttemptAt : Math.min(next, d.nextAttemptAt);
+    for (const d of this.down.values())
+      next = next === undefined ? d.nextAttemptAt : Math.min(next, d.nextAttemptAt);
     return next;
   }
 

@@ -18,11 +18,19 @@ import { removeStaleStages, stageRootOf } from '../stage/stage-batch.js';
 import { removePidFile, StatusFile, writePidFile } from './status-file.js';
 
 export async function runDaemon(config: SyncConfig, streams: CliStreams): Promise<number> {
-  const log = createLogger(config.verbosity, streams.stderr, config.label === 'default' ? undefined : config.label);
+  const log = createLogger(
+    config.verbosity,
+    streams.stderr,
+    config.label === 'default' ? undefined : config.label,
+  );
   const status = new StatusFile(config.statusFile);
   const loadInputs = async () => ({
     matcher: await loadRules(config.rulesFile, { defaultExcludes: config.defaultExcludes }),
-    hosts: await loadHosts({ files: config.hostsFiles, inline: config.hostExprs, exclude: config.excludeExprs }),
+    hosts: await loadHosts({
+      files: config.hostsFiles,
+      inline: config.hostExprs,
+      exclude: config.excludeExprs,
+    }),
   });
   const inputs = await loadInputs(); // bad rules or hosts: exit 2 before anything starts
   const transports = await createTransports(config, true);
@@ -44,7 +52,9 @@ export async function runDaemon(config: SyncConfig, streams: CliStreams): Promis
     matcher: inputs.matcher,
     hosts: inputs.hosts,
   });
-  log.info(`starting: ${config.watchDir} → ${config.destDir} on ${inputs.hosts.length} host(s) via ${describeTransports(transports)}`);
+  log.info(
+    `starting: ${config.watchDir} → ${config.destDir} on ${inputs.hosts.length} host(s) via ${describeTransports(transports)}`,
+  );
 
   let stoppedBy: NodeJS.Signals | undefined;
   const onStop = (signal: NodeJS.Signals) => {

@@ -26,13 +26,25 @@ import { writeReport } from './write-report.js';
 
 export async function runOnce(config: SyncConfig, streams: CliStreams): Promise<number> {
   const startedAt = new Date();
-  const log = createLogger(config.verbosity, streams.stderr, config.label === 'default' ? undefined : config.label);
+  const log = createLogger(
+    config.verbosity,
+    streams.stderr,
+    config.label === 'default' ? undefined : config.label,
+  );
   // inputs first: a typo in rules or hosts must stop us before any node is contacted (exit 2)
   const matcher = await loadRules(config.rulesFile, { defaultExcludes: config.defaultExcludes });
-  const hosts = await loadHosts({ files: config.hostsFiles, inline: config.hostExprs, exclude: config.excludeExprs });
-  const transports: Transports | undefined = config.dryRun ? undefined : await createTransports(config, false);
+  const hosts = await loadHosts({
+    files: config.hostsFiles,
+    inline: config.hostExprs,
+    exclude: config.excludeExprs,
+  });
+  const transports: Transports | undefined = config.dryRun
+    ? undefined
+    : await createTransports(config, false);
   const stop = stopOnSignal((signal) =>
-    log.warn(`${signal}: stopping (hosts that do not finish get this batch on the next run; again to exit now)`),
+    log.warn(
+      `${signal}: stopping (hosts that do not finish get this batch on the next run; again to exit now)`,
+    ),
   );
   let ledger: Ledger | undefined;
   try {
@@ -48,7 +60,9 @@ export async function runOnce(config: SyncConfig, streams: CliStreams): Promise<
     if (cacheWarning !== undefined) log.warn(cacheWarning);
     log.verbose(
       `scanned ${config.watchDir}: ${scan.snapshot.size} entries, ${scan.stats.filesHashed} hashed, ${Math.round(scan.stats.durationMs)} ms` +
-        (scan.stats.lister === 'thread' ? '' : ` (listed by ${scan.stats.lister === 'native' ? 'the native lister' : 'find(1)'})`),
+        (scan.stats.lister === 'thread'
+          ? ''
+          : ` (listed by ${scan.stats.lister === 'native' ? 'the native lister' : 'find(1)'})`),
     );
 
     const planView: PlanGroupView[] = [];
@@ -79,7 +93,9 @@ export async function runOnce(config: SyncConfig, streams: CliStreams): Promise<
       onPlan: (plan) => {
         if (plan.changes.length > 0 && !config.dryRun) {
           progress.planned(plan.changes.length, plan.hosts.length);
-          log.info(`${plan.changes.length} change(s) → ${foldHostlist(plan.hosts)} via ${describeTransports(transports ?? neverUsed)}`);
+          log.info(
+            `${plan.changes.length} change(s) → ${foldHostlist(plan.hosts)} via ${describeTransports(transports ?? neverUsed)}`,
+          );
         }
         planView.push({
           hosts: foldHostlist(plan.hosts),

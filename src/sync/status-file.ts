@@ -2,7 +2,8 @@
 // on exit, so monitoring can read the daemon's state without a socket.
 import { rename, rm, writeFile } from 'node:fs/promises';
 
-export type DaemonState = 'starting' | 'initsync' | 'running' | 'retrying' | 'rehashing' | 'terminating' | 'exiting';
+export type DaemonState =
+  'starting' | 'initsync' | 'running' | 'retrying' | 'rehashing' | 'terminating' | 'exiting';
 
 export class StatusFile {
   private current: DaemonState | undefined;

@@ -64,7 +64,14 @@ test('hosts with no ledger record get a quickCheck batch; what the node had is r
       return Promise.resolve(
         hosts.map((host): HostResult => {
           const n = batch.quickCheck === true ? (inPlaceOn[host] ?? 0) : 0;
-          return { host, batchId: batch.id, ok: true, startedAt: 0, finishedAt: 0, ...(n > 0 ? { inPlace: n } : {}) };
+          return {
+            host,
+            batchId: batch.id,
+            ok: true,
+            startedAt: 0,
+            finishedAt: 0,
+            ...(n > 0 ? { inPlace: n } : {}),
+          };
         }),
       );
     },
@@ -98,12 +105,21 @@ test('hosts with no ledger record get a quickCheck batch; what the node had is r
   writeFileSync(join(tree, 'c'), 'c2');
   const second = await syncHosts(withCheck, ['fresh', 'done'], (await scanTree(tree, permitAll)).snapshot);
   assert.equal(batches[1]?.quickCheck, undefined);
-  assert.deepEqual(second.hosts.map((h) => [h.host, h.status, h.sent]), [['fresh', 'ok', 1], ['done', 'ok', 1]]);
+  assert.deepEqual(
+    second.hosts.map((h) => [h.host, h.status, h.sent]),
+    [
+      ['fresh', 'ok', 1],
+      ['done', 'ok', 1],
+    ],
+  );
   // --ignore-times: first contact sends everything
   const ignoring = await deps(false);
   const third = await syncHosts(ignoring, ['done'], want);
   assert.equal(batches[2]?.quickCheck, undefined);
-  assert.deepEqual(third.hosts.map((h) => [h.host, h.status, h.sent]), [['done', 'ok', 3]]);
+  assert.deepEqual(
+    third.hosts.map((h) => [h.host, h.status, h.sent]),
+    [['done', 'ok', 3]],
+  );
   await withCheck.ledger.close();
   await ignoring.ledger.close();
 });

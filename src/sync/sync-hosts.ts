@@ -45,7 +45,11 @@ export interface SyncRound {
   readonly changes: Change[];
 }
 
-export async function syncHosts(deps: SyncHostsDeps, hosts: readonly string[], want: Snapshot): Promise<SyncRound> {
+export async function syncHosts(
+  deps: SyncHostsDeps,
+  hosts: readonly string[],
+  want: Snapshot,
+): Promise<SyncRound> {
   const plans = await planHosts(deps.ledger, hosts, want, { noDelete: deps.noDelete });
   const reports: HostReport[] = [];
   const changes: Change[] = [];
@@ -53,7 +57,8 @@ export async function syncHosts(deps: SyncHostsDeps, hosts: readonly string[], w
     deps.onPlan?.(plan);
     for (const change of plan.changes) changes.push(change); // push(...) overflows the stack at ~100k
     if (plan.changes.length === 0) {
-      for (const host of plan.hosts) reports.push({ host, status: 'unchanged', attempts: 0, sent: 0, deleted: 0 });
+      for (const host of plan.hosts)
+        reports.push({ host, status: 'unchanged', attempts: 0, sent: 0, deleted: 0 });
       continue;
     }
     if (deps.dryRun) {
@@ -77,15 +82,20 @@ async function pushPlan(deps: SyncHostsDeps, plan: HostPlan): Promise<HostReport
   const staged = await stageBatch(deps.watchDir, plan.changes, deps.stageRoot, deps.destDir);
   const { dropped, warnings } = staged;
   // first contact: the node may have all of it already (adoption, a lost state dir)
-  const batch = plan.baseManifestId === null && deps.quickCheck ? { ...staged.batch, quickCheck: true } : staged.batch;
+  const batch =
+    plan.baseManifestId === null && deps.quickCheck ? { ...staged.batch, quickCheck: true } : staged.batch;
   try {
     for (const warning of warnings) deps.log(`warning: ${warning}`);
-    if (dropped.length > 0) deps.log(`${dropped.length} path(s) vanished before staging; the next scan sees them`);
+    if (dropped.length > 0)
+      deps.log(`${dropped.length} path(s) vanished before staging; the next scan sees them`);
     if (batch.changes.length === 0) {
       return plan.hosts.map((host) => ({ host, status: 'unchanged', attempts: 0, sent: 0, deleted: 0 }));
     }
     // intent first: if we die during the push, these paths are resent to these hosts next time
-    await deps.ledger.markInFlight(plan.hosts, batch.changes.map((c) => c.path));
+    await deps.ledger.markInFlight(
+      plan.hosts,
+      batch.changes.map((c) => c.path),
+    );
     const outcomes = await pushWithRetry(batch, plan.hosts, {
       primary: deps.transports.primary,
       ...(deps.transports.fallback !== undefined ? { fallback: deps.transports.fallback } : {}),
@@ -121,7 +131,11 @@ async function pushPlan(deps: SyncHostsDeps, plan: HostPlan): Promise<HostReport
           });
           return { host, ok: true as const, manifest: after };
         }
-        const error: HostFailure = outcome?.error ?? { class: 'other', message: 'no result from the transport', code: 'aborted' };
+        const error: HostFailure = outcome?.error ?? {
+          class: 'other',
+          message: 'no result from the transport',
+          code: 'aborted',
+        };
         reports.push({
           host,
           status: 'failed',
@@ -141,7 +155,11 @@ async function pushPlan(deps: SyncHostsDeps, plan: HostPlan): Promise<HostReport
 }
 
 function notStarted(host: string): HostReport {
-  const error: HostFailure = { class: 'other', code: 'aborted', message: 'stopped before the push to this host started' };
+  const error: HostFailure = {
+    class: 'other',
+    code: 'aborted',
+    message: 'stopped before the push to this host started',
+  };
   return { host, status: 'failed', attempts: 0, sent: 0, deleted: 0, error };
 }
 

@@ -40,7 +40,11 @@ export async function createTransports(config: SyncConfig, keepConnections: bool
   const tempTag = tempTagFor(jobDir);
   const ssh = (): Transport =>
     lazyTransport('ssh', async () =>
-      (await import('./ssh/ssh-transport.js')).createSshTransport(settings, { keepConnections, orphanFile, tempTag }),
+      (await import('./ssh/ssh-transport.js')).createSshTransport(settings, {
+        keepConnections,
+        orphanFile,
+        tempTag,
+      }),
     );
   // whether pdcp can run here is known now (exit 2 before anything is sent); the transport itself
   // (execa) is loaded only when there is something to push
@@ -63,7 +67,8 @@ export async function createTransports(config: SyncConfig, keepConnections: bool
       return { primary: ssh() };
     case 'pdcp': {
       const primary = await pdcp();
-      if (typeof primary === 'string') throw new TransportError(`--transport pdcp: ${primary} (or use --transport ssh)`);
+      if (typeof primary === 'string')
+        throw new TransportError(`--transport pdcp: ${primary} (or use --transport ssh)`);
       return { primary };
     }
     case 'auto': {

@@ -14,7 +14,13 @@ function counting(): { loads: number; calls: string[]; load: () => Promise<Trans
         prewarm: (hosts) => void state.calls.push(`prewarm ${hosts.join(',')}`),
         push: async (_batch, hosts) => {
           state.calls.push(`push ${hosts.join(',')}`);
-          return hosts.map((host): HostResult => ({ host, batchId: 'b1', ok: true, startedAt: 0, finishedAt: 0 }));
+          return hosts.map((host): HostResult => ({
+            host,
+            batchId: 'b1',
+            ok: true,
+            startedAt: 0,
+            finishedAt: 0,
+          }));
         },
         close: async () => void state.calls.push('close'),
       };
@@ -31,7 +37,10 @@ test('nothing is loaded until a push or prewarm, and then only once', async () =
   assert.equal(fake.loads, 0);
   t.prewarm?.(['n1']);
   const results = await t.push(batch, ['n1', 'n2'], { fanout: 2 });
-  assert.deepEqual(results.map((r) => r.host), ['n1', 'n2']);
+  assert.deepEqual(
+    results.map((r) => r.host),
+    ['n1', 'n2'],
+  );
   await t.push(batch, ['n3'], { fanout: 1 });
   await t.close();
   assert.equal(fake.loads, 1);

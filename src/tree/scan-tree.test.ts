@@ -222,7 +222,10 @@ test('the hash cache survives save and load; a corrupt file is ignored and says 
   writeFileSync(join(root, 'b'), 'b');
   await scanTree(root, permitAll, { hashCache: loaded });
   const nowhere = join(root, 'a', 'hash-cache.json'); // under a regular file: ENOTDIR
-  assert.match((await loaded.trySave(nowhere)) ?? '', /^cannot save the hash cache .*ENOTDIR.*hashed again next time$/);
+  assert.match(
+    (await loaded.trySave(nowhere)) ?? '',
+    /^cannot save the hash cache .*ENOTDIR.*hashed again next time$/,
+  );
   assert.equal(await loaded.trySave(file), undefined);
 });
 
@@ -310,14 +313,22 @@ for (const lister of ['find', 'native'] as const) {
     const cacheA = new HashCache();
     const cacheB = new HashCache();
     const inline = await scanTree(root, permitAll, { workers: 0, hashCache: cacheA });
-    const found = await scanTree(root, permitAll, { findAfterEntries: 0, bigTreeLister: lister, hashCache: cacheB });
+    const found = await scanTree(root, permitAll, {
+      findAfterEntries: 0,
+      bigTreeLister: lister,
+      hashCache: cacheB,
+    });
     assert.equal(found.stats.lister, lister);
     assert.equal(inline.stats.lister, 'thread');
     assert.deepEqual([...found.snapshot.values()], [...inline.snapshot.values()]);
     assert.deepEqual(found.warnings, inline.warnings);
     assert.equal(found.warnings.length, 2); // the non-UTF-8 name and the FIFO
     // Same size/mtime/ctime/ino: a cache written by one engine is valid for the other.
-    const again = await scanTree(root, permitAll, { findAfterEntries: 0, bigTreeLister: lister, hashCache: cacheA });
+    const again = await scanTree(root, permitAll, {
+      findAfterEntries: 0,
+      bigTreeLister: lister,
+      hashCache: cacheA,
+    });
     assert.equal(again.stats.filesHashed, 0);
     assert.ok(inline.stats.filesHashed > 0);
   });

@@ -32,7 +32,12 @@ export async function scanTree(
 }
 
 /** What a finished scan (full or partial) returns; `started`: its performance.now() at start. */
-export function scanResult(snapshot: Snapshot, session: ScanSession, engine: StatEngine, started: number): ScanResult {
+export function scanResult(
+  snapshot: Snapshot,
+  session: ScanSession,
+  engine: StatEngine,
+  started: number,
+): ScanResult {
   return {
     snapshot,
     stats: {

@@ -5,7 +5,6 @@ import { dir } from './entries-for-tests.js';
 import { SortedSnapshot } from './sorted-snapshot.js';
 import { snapshotFromEntries } from './snapshot.js';
 
-
 test('a SortedSnapshot behaves as the Map it stands for', () => {
   const entries = [dir('a'), dir('a/b'), dir('a-c')];
   const sorted = new SortedSnapshot(entries);

@@ -9,7 +9,11 @@ function batcher(options: Partial<BatcherOptions> = {}): Batcher {
 }
 
 /** Drives the batcher like the daemon: one timer to nextDueAt, instant pushes. Returns [time, batch]. */
-function runUntil(b: Batcher, events: Array<[number, string]>, end: number): Array<[number, string[] | 'full']> {
+function runUntil(
+  b: Batcher,
+  events: Array<[number, string]>,
+  end: number,
+): Array<[number, string[] | 'full']> {
   const batches: Array<[number, string[] | 'full']> = [];
   const queue = [...events];
   let now = 0;
@@ -215,7 +219,12 @@ describe('Batcher full rescan', () => {
   it('addHints carries paths, sizes and holds', () => {
     const b = batcher({ collectMs: 0, bigThreshold: 10 });
     b.addHints(
-      { paths: new Set(['a', 'big', 'open']), fullRescan: false, openForWrite: new Set(['open']), sizes: new Map([['big', 11]]) },
+      {
+        paths: new Set(['a', 'big', 'open']),
+        fullRescan: false,
+        openForWrite: new Set(['open']),
+        sizes: new Map([['big', 11]]),
+      },
       0,
     );
     assert.equal(b.heldPaths, 1);

@@ -157,7 +157,9 @@ export class Batcher {
   /** When this path alone would make its queue due: its window's end, or its hold cap. */
   private readyAt(entry: PendingPath): number {
     const windowEnd = entry.firstSeen + this.collectFor(entry);
-    return entry.heldSince === undefined ? windowEnd : Math.max(windowEnd, entry.heldSince + this.holdCap(entry));
+    return entry.heldSince === undefined
+      ? windowEnd
+      : Math.max(windowEnd, entry.heldSince + this.holdCap(entry));
   }
 
   private isHeldAt(entry: PendingPath, now: number): boolean {

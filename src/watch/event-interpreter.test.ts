@@ -43,7 +43,11 @@ function setup(): { table: WatchTable; interpreter: EventInterpreter } {
 describe('EventInterpreter', () => {
   it('file events become paths relative to the root', () => {
     const { interpreter } = setup();
-    const found = interpreter.interpret([ev(1, IN_MODIFY, 'passwd'), ev(2, IN_CLOSE_WRITE, 'sshd_config'), ev(2, IN_ATTRIB, 'key')]);
+    const found = interpreter.interpret([
+      ev(1, IN_MODIFY, 'passwd'),
+      ev(2, IN_CLOSE_WRITE, 'sshd_config'),
+      ev(2, IN_ATTRIB, 'key'),
+    ]);
     assert.deepEqual([...found.paths], ['passwd', 'ssh/sshd_config', 'ssh/key']);
     assert.deepEqual(found.newDirs, []);
     assert.equal(found.overflow, false);
@@ -102,7 +106,10 @@ describe('EventInterpreter', () => {
 
   it('a directory moved to an excluded name departs too', () => {
     const { interpreter } = setup();
-    const found = interpreter.interpret([ev(1, IN_MOVED_FROM | IN_ISDIR, 'a', 5), ev(1, IN_MOVED_TO | IN_ISDIR, 'private', 5)]);
+    const found = interpreter.interpret([
+      ev(1, IN_MOVED_FROM | IN_ISDIR, 'a', 5),
+      ev(1, IN_MOVED_TO | IN_ISDIR, 'private', 5),
+    ]);
     assert.deepEqual(found.departedDirs, ['a']);
   });
 
@@ -146,7 +153,9 @@ describe('EventInterpreter', () => {
     const { interpreter } = setup();
     const hostile = 'x\ny "q" $(rm -rf) -n ü';
     assert.deepEqual([...interpreter.interpret([ev(2, IN_CLOSE_WRITE, hostile)]).paths], [`ssh/${hostile}`]);
-    const invalid = interpreter.interpret([{ wd: 2, mask: IN_CLOSE_WRITE, cookie: 0, name: Buffer.from([0x66, 0xff]) }]);
+    const invalid = interpreter.interpret([
+      { wd: 2, mask: IN_CLOSE_WRITE, cookie: 0, name: Buffer.from([0x66, 0xff]) },
+    ]);
     assert.deepEqual([...invalid.paths], ['ssh']);
     assert.match(invalid.warnings[0] ?? '', /not valid UTF-8/);
   });

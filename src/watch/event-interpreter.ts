@@ -78,7 +78,9 @@ export class EventInterpreter {
     } catch {
       // the tree layer works with strings; let it rescan the parent and see what it can
       result.paths.add(dir);
-      result.warnings.push(`a name in ${dir === '' ? 'the root directory' : JSON.stringify(dir)} is not valid UTF-8: rescanning the directory`);
+      result.warnings.push(
+        `a name in ${dir === '' ? 'the root directory' : JSON.stringify(dir)} is not valid UTF-8: rescanning the directory`,
+      );
       return;
     }
     const path = joinRelative(dir, name);

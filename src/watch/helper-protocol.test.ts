@@ -38,7 +38,10 @@ describe('helper protocol', () => {
   });
 
   it('refuses an unknown record type (a garbled stream)', () => {
-    assert.throws(() => new RecordDecoder().push(encodeRecord(9, 0, 0, Buffer.alloc(0))), /unknown record type 9/);
+    assert.throws(
+      () => new RecordDecoder().push(encodeRecord(9, 0, 0, Buffer.alloc(0))),
+      /unknown record type 9/,
+    );
   });
 });
 
@@ -57,7 +60,13 @@ describe('inotify event decoding', () => {
   });
 
   it('reports a truncated buffer instead of inventing an event', () => {
-    const raw = encodeInotifyEvents([{ wd: 1, mask: IN_CREATE, cookie: 0, name: Buffer.from('abcdef') }], 'LE');
-    assert.throws(() => decodeInotifyEvents(raw.subarray(0, raw.length - 4), 'LE'), /truncated inotify event/);
+    const raw = encodeInotifyEvents(
+      [{ wd: 1, mask: IN_CREATE, cookie: 0, name: Buffer.from('abcdef') }],
+      'LE',
+    );
+    assert.throws(
+      () => decodeInotifyEvents(raw.subarray(0, raw.length - 4), 'LE'),
+      /truncated inotify event/,
+    );
   });
 });

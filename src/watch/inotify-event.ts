@@ -35,12 +35,16 @@ export function decodeInotifyEvents(buffer: Buffer, byteOrder: 'LE' | 'BE' = end
     events.push({ wd, mask, cookie, name: nul === -1 ? padded : padded.subarray(0, nul) });
     offset = nameEnd;
   }
-  if (offset !== buffer.length) throw new Error(`trailing ${buffer.length - offset} bytes after inotify events`);
+  if (offset !== buffer.length)
+    throw new Error(`trailing ${buffer.length - offset} bytes after inotify events`);
   return events;
 }
 
 /** Inverse of decodeInotifyEvents, for tests (names padded to 4 bytes like the kernel does). */
-export function encodeInotifyEvents(events: readonly InotifyEvent[], byteOrder: 'LE' | 'BE' = endianness()): Buffer {
+export function encodeInotifyEvents(
+  events: readonly InotifyEvent[],
+  byteOrder: 'LE' | 'BE' = endianness(),
+): Buffer {
   const parts = events.map((event) => {
     const nameBytes = event.name.length === 0 ? 0 : (event.name.length + 4) & ~3;
     const record = Buffer.alloc(EVENT_HEADER_BYTES + nameBytes);

@@ -173,7 +173,11 @@ export class InotifyHelper {
       case 'add-failed': {
         const resolveAdd = this.pendingAdds.get(record.requestId);
         this.pendingAdds.delete(record.requestId);
-        resolveAdd?.(record.type === 'added' ? { ok: true, wd: record.wd } : { ok: false, code: errnoName(record.errno) });
+        resolveAdd?.(
+          record.type === 'added'
+            ? { ok: true, wd: record.wd }
+            : { ok: false, code: errnoName(record.errno) },
+        );
         return;
       }
       default:

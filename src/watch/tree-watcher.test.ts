@@ -1,7 +1,20 @@
 // Real inotify on temp directories: every case drives the real helper process.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -35,7 +48,9 @@ class Recorder {
 
   /** A path is covered when it, or a directory above it, was hinted (or a full rescan was). */
   covers(path: string, since = 0): boolean {
-    return this.hints.slice(since).some((h) => h.fullRescan || [...h.paths].some((p) => isSameOrBelow(path, p)));
+    return this.hints
+      .slice(since)
+      .some((h) => h.fullRescan || [...h.paths].some((p) => isSameOrBelow(path, p)));
   }
 
   hinted(path: string, since = 0): boolean {
@@ -47,8 +62,12 @@ class Recorder {
     while (!predicate()) {
       const left = deadline - Date.now();
       if (left <= 0) {
-        const seen = this.hints.map((h) => (h.fullRescan ? `FULL(${h.reason ?? ''})` : JSON.stringify([...h.paths])));
-        assert.fail(`timed out waiting for ${what}; hints: ${seen.join(' ')}; warnings: ${this.warnings.join(' | ')}`);
+        const seen = this.hints.map((h) =>
+          h.fullRescan ? `FULL(${h.reason ?? ''})` : JSON.stringify([...h.paths]),
+        );
+        assert.fail(
+          `timed out waiting for ${what}; hints: ${seen.join(' ')}; warnings: ${this.warnings.join(' | ')}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 50));
@@ -152,7 +171,10 @@ describe('startTreeWatcher: edits', () => {
     await withWatcher(
       () => undefined,
       async ({ root, rec }) => {
-        sh(root, 'cp -p passwd passwd.edit && echo "x:x:1:1::/:/bin/sh" >> passwd.edit && ln -f passwd passwd- && mv passwd.edit passwd');
+        sh(
+          root,
+          'cp -p passwd passwd.edit && echo "x:x:1:1::/:/bin/sh" >> passwd.edit && ln -f passwd passwd- && mv passwd.edit passwd',
+        );
         await rec.waitFor('passwd', () => rec.hinted('passwd'));
         assert.ok(rec.hinted('passwd.edit'), 'the edit copy is hinted (the rescan finds it gone)');
       },
@@ -166,7 +188,10 @@ describe('startTreeWatcher: edits', () => {
         sh(root, "sed -i 's/root/toor/' passwd");
         await rec.waitFor('passwd', () => rec.hinted('passwd'));
         await sleep(50);
-        assert.ok(!rec.hints.some((h) => [...h.paths].some((p) => p.startsWith('sed'))), 'sed temp names excluded');
+        assert.ok(
+          !rec.hints.some((h) => [...h.paths].some((p) => p.startsWith('sed'))),
+          'sed temp names excluded',
+        );
         assert.match(readFileSync(join(root, 'passwd'), 'utf8'), /^toor/);
       },
     );
@@ -184,10 +209,15 @@ describe('startTreeWatcher: edits', () => {
         writeSync(fd, 'part 2\n');
         await rec.waitFor('part 2', () => rec.hinted('slow', beforePart2));
         const whileOpen = rec.hints.slice(beforePart2).filter((h) => h.paths.has('slow'));
-        assert.ok(whileOpen.every((h) => h.openForWrite?.has('slow') === true), 'still open after part 2');
+        assert.ok(
+          whileOpen.every((h) => h.openForWrite?.has('slow') === true),
+          'still open after part 2',
+        );
         const mark = rec.hints.length;
         closeSync(fd);
-        await rec.waitFor('close', () => rec.hints.slice(mark).some((h) => h.paths.has('slow') && h.openForWrite?.has('slow') !== true));
+        await rec.waitFor('close', () =>
+          rec.hints.slice(mark).some((h) => h.paths.has('slow') && h.openForWrite?.has('slow') !== true),
+        );
       },
     );
   });
@@ -285,17 +315,30 @@ describe('startTreeWatcher: directories', () => {
   });
 
   it('hostile names: newline, quotes, $(…), leading dash, unicode, in files and directories', async () => {
-    const names = ['new\nline', 'dq"sq\'', '$(touch pwned)', '-rf', 'ünïcødé ✓', 'back\\slash', ' lead space'];
+    const names = [
+      'new\nline',
+      'dq"sq\'',
+      '$(touch pwned)',
+      '-rf',
+      'ünïcødé ✓',
+      'back\\slash',
+      ' lead space',
+    ];
     await withWatcher(
       () => undefined,
       async ({ root, rec }) => {
         for (const name of names) writeFileSync(join(root, name), 'x');
         mkdirSync(join(root, 'dir\nwith $(x) "n"'));
         writeFileSync(join(root, 'dir\nwith $(x) "n"', '-f\nile'), 'x');
-        await rec.waitFor('every name', () => names.every((n) => rec.hinted(n)) && rec.covers('dir\nwith $(x) "n"/-f\nile'));
+        await rec.waitFor(
+          'every name',
+          () => names.every((n) => rec.hinted(n)) && rec.covers('dir\nwith $(x) "n"/-f\nile'),
+        );
         const mark = rec.hints.length;
         writeFileSync(join(root, 'dir\nwith $(x) "n"', '-f\nile'), 'y');
-        await rec.waitFor('exact hint inside the hostile dir', () => rec.hinted('dir\nwith $(x) "n"/-f\nile', mark));
+        await rec.waitFor('exact hint inside the hostile dir', () =>
+          rec.hinted('dir\nwith $(x) "n"/-f\nile', mark),
+        );
         assert.ok(!existsSync(join(root, 'pwned')) && !existsSync('pwned'));
       },
     );
@@ -354,14 +397,20 @@ describe('startTreeWatcher: lost events are never silent', () => {
         }
         await rec.waitFor('full rescan', () => rec.hints.some((h) => h.fullRescan), 15_000);
         assert.ok(
-          rec.warnings.some((w) => w.includes(`inotify queue overflowed (fs.inotify.max_queued_events=${maxQueued}): events were lost; doing a full rescan`)),
+          rec.warnings.some((w) =>
+            w.includes(
+              `inotify queue overflowed (fs.inotify.max_queued_events=${maxQueued}): events were lost; doing a full rescan`,
+            ),
+          ),
           rec.warnings.join('\n'),
         );
         assert.equal(rec.hints.find((h) => h.fullRescan)?.reason, 'inotify queue overflow');
         // the resync walk watched the directory whose IN_CREATE was lost
         const mark = rec.hints.length;
         writeFileSync(join(root, 'made-during-overflow', 'f'), 'x');
-        await rec.waitFor('write in a dir created during the overflow', () => rec.hinted('made-during-overflow/f', mark));
+        await rec.waitFor('write in a dir created during the overflow', () =>
+          rec.hinted('made-during-overflow/f', mark),
+        );
       },
     );
   });
@@ -373,8 +422,13 @@ describe('startTreeWatcher: lost events are never silent', () => {
         const first = watcher.helperPid;
         assert.ok(first !== undefined);
         process.kill(first, 'SIGKILL');
-        await rec.waitFor('restart', () => rec.hints.some((h) => h.fullRescan && h.reason === 'inotify helper restarted'));
-        assert.match(rec.warnings.join('\n'), new RegExp(`inotify helper \\(pid ${first}\\) was killed by SIGKILL; restarting it in 50 ms`));
+        await rec.waitFor('restart', () =>
+          rec.hints.some((h) => h.fullRescan && h.reason === 'inotify helper restarted'),
+        );
+        assert.match(
+          rec.warnings.join('\n'),
+          new RegExp(`inotify helper \\(pid ${first}\\) was killed by SIGKILL; restarting it in 50 ms`),
+        );
         const second = watcher.helperPid;
         assert.ok(second !== undefined && second !== first);
         assert.ok(!processExists(first));
@@ -416,13 +470,25 @@ describe('startTreeWatcher: lost events are never silent', () => {
           rec.warnings.join('\n'),
           /inotify watch limit reached \(fs\.inotify\.max_user_watches=\d+\): cannot watch x2; raise fs\.inotify\.max_user_watches; changes there are found only by a full rescan every 0\.15 s/,
         );
-        assert.ok(rec.hints.some((h) => h.fullRescan && h.reason === 'some directories cannot be watched'), 'a full rescan at once');
+        assert.ok(
+          rec.hints.some((h) => h.fullRescan && h.reason === 'some directories cannot be watched'),
+          'a full rescan at once',
+        );
         const mark = rec.hints.length;
-        await rec.waitFor('periodic full rescans', () => rec.hints.slice(mark).filter((h) => h.fullRescan).length >= 2);
-        assert.equal(rec.warnings.filter((w) => w.includes('watch limit')).length, 1, 'a retry that fails again stays quiet');
+        await rec.waitFor(
+          'periodic full rescans',
+          () => rec.hints.slice(mark).filter((h) => h.fullRescan).length >= 2,
+        );
+        assert.equal(
+          rec.warnings.filter((w) => w.includes('watch limit')).length,
+          1,
+          'a retry that fails again stays quiet',
+        );
         // a watch is freed: the next period watches x2 and the periodic rescans stop
         rmSync(join(root, 'x1'), { recursive: true });
-        await rec.waitFor('recovered', () => rec.warnings.some((w) => w.includes('every monitored directory is watched again')));
+        await rec.waitFor('recovered', () =>
+          rec.warnings.some((w) => w.includes('every monitored directory is watched again')),
+        );
         assert.equal(watcher.watchedDirectories, 3);
         const recovered = rec.hints.length;
         writeFileSync(join(root, 'x2/f'), 'x');
@@ -440,8 +506,13 @@ describe('startTreeWatcher: lost events are never silent', () => {
     const watcher = await startTreeWatcher(root, matcher, rec.handlers, { unwatchedRescanMs: 100 });
     try {
       rmSync(root, { recursive: true });
-      await rec.waitFor('root lost', () => rec.hints.some((h) => h.fullRescan && h.reason === 'the watch root was deleted or moved away'));
-      assert.match(rec.warnings.join('\n'), /the watch root was deleted or moved away \(.*rootlost-.*\): nothing is watched until it is back/);
+      await rec.waitFor('root lost', () =>
+        rec.hints.some((h) => h.fullRescan && h.reason === 'the watch root was deleted or moved away'),
+      );
+      assert.match(
+        rec.warnings.join('\n'),
+        /the watch root was deleted or moved away \(.*rootlost-.*\): nothing is watched until it is back/,
+      );
       assert.equal(watcher.watchedDirectories, 0);
       mkdirSync(root);
       await rec.waitFor('watched again', () => watcher.watchedDirectories === 1);
@@ -478,7 +549,9 @@ describe('startTreeWatcher: lost events are never silent', () => {
     `;
     const { spawn } = await import('node:child_process');
     const loader = compiled ? [] : ['--import', 'tsx'];
-    const child = spawn(process.execPath, [...loader, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...loader, '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const helperPid = await new Promise<number>((resolve, reject) => {
       child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
       child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
@@ -496,8 +569,14 @@ describe('startTreeWatcher: lost events are never silent', () => {
       startTreeWatcher(scratch, matcher, new Recorder().handlers, { python: '/nonexistent/python3' }),
       /cannot start the inotify helper \(\/nonexistent\/python3\)/,
     );
-    await assert.rejects(startTreeWatcher(join(scratch, 'missing'), matcher, new Recorder().handlers), /cannot watch .*missing: ENOENT/);
+    await assert.rejects(
+      startTreeWatcher(join(scratch, 'missing'), matcher, new Recorder().handlers),
+      /cannot watch .*missing: ENOENT/,
+    );
     writeFileSync(join(scratch, 'plain'), '');
-    await assert.rejects(startTreeWatcher(join(scratch, 'plain'), matcher, new Recorder().handlers), /not a directory/);
+    await assert.rejects(
+      startTreeWatcher(join(scratch, 'plain'), matcher, new Recorder().handlers),
+      /not a directory/,
+    );
   });
 });

@@ -36,7 +36,9 @@ export async function startTreeWatcher(
   const absoluteRoot = resolveRoot(root);
   const python = options.python ?? findSystemPython();
   if (python === undefined) {
-    throw new WatchError(`no system python3 for the inotify helper (looked for ${SYSTEM_PYTHONS.join(', ')})`);
+    throw new WatchError(
+      `no system python3 for the inotify helper (looked for ${SYSTEM_PYTHONS.join(', ')})`,
+    );
   }
   const watcher = new RunningTreeWatcher(absoluteRoot, matcher, handlers, python, options);
   await watcher.start();
@@ -127,7 +129,9 @@ class RunningTreeWatcher implements TreeWatcher {
       table: this.table,
       epoch,
       addWatch: (path, onReply) =>
-        helper === undefined ? Promise.resolve({ ok: false, code: 'EHELPERGONE' }) : helper.addWatch(path, onReply),
+        helper === undefined
+          ? Promise.resolve({ ok: false, code: 'EHELPERGONE' })
+          : helper.addWatch(path, onReply),
     });
   }
 
@@ -208,7 +212,9 @@ class RunningTreeWatcher implements TreeWatcher {
   }
 
   private onRootLost(reason: string): void {
-    this.handlers.onWarning(`${reason} (${this.root}): nothing is watched until it is back; doing a full rescan`);
+    this.handlers.onWarning(
+      `${reason} (${this.root}): nothing is watched until it is back; doing a full rescan`,
+    );
     this.rootLost = reason;
     this.unwatchBelow('');
     this.interpreter.reset();
@@ -229,8 +235,11 @@ class RunningTreeWatcher implements TreeWatcher {
       return;
     }
     const livedMs = Date.now() - this.helperStartedAt;
-    if (livedMs >= HEALTHY_RUN_MS) this.restartDelayMs = this.options.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
-    this.handlers.onWarning(`${reason}; restarting it in ${this.restartDelayMs} ms, then doing a full rescan`);
+    if (livedMs >= HEALTHY_RUN_MS)
+      this.restartDelayMs = this.options.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
+    this.handlers.onWarning(
+      `${reason}; restarting it in ${this.restartDelayMs} ms, then doing a full rescan`,
+    );
     this.scheduleRestart();
   }
 
@@ -293,7 +302,9 @@ class RunningTreeWatcher implements TreeWatcher {
   private report(outcome: SubtreeWatchOutcome, rescanNow: boolean): void {
     if (outcome.helperGone) return;
     for (const dir of outcome.undecodable) {
-      this.handlers.onWarning(`a subdirectory of ${JSON.stringify(dir)} has a name that is not valid UTF-8: it is not watched`);
+      this.handlers.onWarning(
+        `a subdirectory of ${JSON.stringify(dir)} has a name that is not valid UTF-8: it is not watched`,
+      );
     }
     const fresh = (failures: ReadonlyMap<string, string>): Map<string, string> =>
       new Map([...failures].filter(([dir]) => !this.unwatched.has(dir)));

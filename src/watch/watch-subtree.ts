@@ -12,7 +12,10 @@ export interface SubtreeWatchDeps {
   readonly matcher: PathMatcher;
   readonly table: WatchTable;
   /** InotifyHelper.addWatch: `onReply` must run before later events are interpreted. */
-  readonly addWatch: (absolutePath: string, onReply: (result: AddWatchResult) => void) => Promise<AddWatchResult>;
+  readonly addWatch: (
+    absolutePath: string,
+    onReply: (result: AddWatchResult) => void,
+  ) => Promise<AddWatchResult>;
   /** Stamped on every watch confirmed by this walk (see WatchTable.entriesConfirmedBefore). */
   readonly epoch: number;
 }

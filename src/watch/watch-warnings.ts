@@ -22,7 +22,9 @@ function listOf(dirs: readonly string[]): string {
 }
 
 export function describeUnwatched(unwatched: ReadonlyMap<string, string>, rescanPeriodMs: number): string {
-  const limited = [...unwatched].filter(([, code]) => code === 'ENOSPC' || code === 'ENOMEM').map(([dir]) => dir);
+  const limited = [...unwatched]
+    .filter(([, code]) => code === 'ENOSPC' || code === 'ENOMEM')
+    .map(([dir]) => dir);
   const other = [...unwatched].filter(([, code]) => code !== 'ENOSPC' && code !== 'ENOMEM');
   const after = `changes there are found only by a full rescan every ${rescanPeriodMs / 1000} s until they are watched`;
   const parts: string[] = [];

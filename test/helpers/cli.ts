@@ -8,7 +8,11 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 180_000): Promise<CliRun> {
+export function runCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 180_000,
+): Promise<CliRun> {
   return startCli(args, env, timeoutMs).done;
 }
 
@@ -18,7 +22,11 @@ export interface StartedCli {
   readonly done: Promise<CliRun>;
 }
 
-export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 180_000): StartedCli {
+export function startCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 180_000,
+): StartedCli {
   const child = spawn(process.execPath, [cliPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const done = new Promise<CliRun>((resolve, reject) => {
     let stdout = '';

@@ -25,7 +25,11 @@ export function startDaemon(args: readonly string[], env: NodeJS.ProcessEnv = pr
     pid: child.pid ?? -1,
     log: () => text,
     waitForLog: (pattern, timeoutMs = 60_000, fromIndex = 0) =>
-      waitFor(() => pattern.test(text.slice(fromIndex)), timeoutMs, () => `log never matched ${pattern}:\n${text}`),
+      waitFor(
+        () => pattern.test(text.slice(fromIndex)),
+        timeoutMs,
+        () => `log never matched ${pattern}:\n${text}`,
+      ),
     stop: async (signal = 'SIGTERM', timeoutMs = 30_000) => {
       child.kill(signal);
       // a daemon that does not stop is a failure to see, with its log, not a test run that hangs
@@ -47,7 +51,11 @@ export function startDaemon(args: readonly string[], env: NodeJS.ProcessEnv = pr
 }
 
 /** Polls `condition` every 20 ms until true; rejects with `describe()` after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
+export async function waitFor(
+  condition: () => boolean,
+  timeoutMs: number,
+  describe: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(describe());

@@ -45,7 +45,8 @@ export function labUnavailableReason(): string | undefined {
 }
 
 function labEnv(slot: number): NodeJS.ProcessEnv {
-  if (!Number.isInteger(slot) || slot < 1 || slot > 99) throw new Error(`lab slot must be 1..99, got ${slot}`);
+  if (!Number.isInteger(slot) || slot < 1 || slot > 99)
+    throw new Error(`lab slot must be 1..99, got ${slot}`);
   return {
     ...process.env,
     LAB_DIR: `/tmp/clsync-lab-t${slot}`,
@@ -58,7 +59,11 @@ function labEnv(slot: number): NodeJS.ProcessEnv {
 }
 
 function runLab(env: NodeJS.ProcessEnv, args: readonly string[]): string {
-  return execFileSync('bash', [labScript, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('bash', [labScript, ...args], {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Start `n` nodes in lab slot `slot` (1..99; one slot per test file). Replaces a lab left in the slot. */
@@ -82,7 +87,8 @@ export function startLab(n: number, slot: number): Lab {
     knownHosts: join(dir, 'known_hosts'),
     key: join(dir, 'keys', 'id_ed25519'),
     env,
-    fail: (node, mode, path) => void runLab(base, ['fail', node, mode, ...(path === undefined ? [] : [path])]),
+    fail: (node, mode, path) =>
+      void runLab(base, ['fail', node, mode, ...(path === undefined ? [] : [path])]),
     heal: (node) => void runLab(base, ['heal', node]),
     path: (node, path) => runLab(base, ['path', node, path]).trimEnd(),
     exec: (node, argv) => runLab(base, ['exec', node, ...argv]),

@@ -46,8 +46,10 @@ export function describeObject(path: string): ObjectDescription | undefined {
   } catch {
     return undefined;
   }
-  if (st.isSymbolicLink()) return { type: 'symlink', target: readlinkSync(path), owner: `${st.uid}:${st.gid}` };
-  if (st.isDirectory()) return { type: 'dir', mode: (st.mode & 0o7777).toString(8), owner: `${st.uid}:${st.gid}` };
+  if (st.isSymbolicLink())
+    return { type: 'symlink', target: readlinkSync(path), owner: `${st.uid}:${st.gid}` };
+  if (st.isDirectory())
+    return { type: 'dir', mode: (st.mode & 0o7777).toString(8), owner: `${st.uid}:${st.gid}` };
   if (st.isFile()) {
     return {
       type: 'file',

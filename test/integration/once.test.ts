@@ -17,7 +17,17 @@ const skip = labUnavailableReason();
 const DEST = '/srv/e2e';
 
 // the last two leave no room within NAME_MAX (255 bytes) for the usual temp name's prefix and suffix
-const HOSTILE = ['with space', `quote'"s`, '$(touch pwned)', '`touch pwned2`', '-leading-dash', 'unicodé ✓', 'new\nline', 'L'.repeat(250), 'é'.repeat(120)];
+const HOSTILE = [
+  'with space',
+  `quote'"s`,
+  '$(touch pwned)',
+  '`touch pwned2`',
+  '-leading-dash',
+  'unicodé ✓',
+  'new\nline',
+  'L'.repeat(250),
+  'é'.repeat(120),
+];
 
 // what each fault looks like in the report; link may show as a timeout when the connect timeout
 // (2 s) expires before ARP gives up (3 s)
@@ -42,8 +52,25 @@ for (const [transport, slot] of [
     let reportFile: string;
 
     const args = (...extra: string[]) => [
-      '-W', src, '-D', DEST, '-H', hostsFile, '--ssh-config', lab.sshConfig, '--state-dir', join(work, 'state'),
-      '--transport', transport, '--once', '--connect-timeout', '2', '--retries', '0', '--report', reportFile,
+      '-W',
+      src,
+      '-D',
+      DEST,
+      '-H',
+      hostsFile,
+      '--ssh-config',
+      lab.sshConfig,
+      '--state-dir',
+      join(work, 'state'),
+      '--transport',
+      transport,
+      '--once',
+      '--connect-timeout',
+      '2',
+      '--retries',
+      '0',
+      '--report',
+      reportFile,
       ...extra,
     ];
     const report = (): RunReport => JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
@@ -51,7 +78,13 @@ for (const [transport, slot] of [
     const onNode = (node: string, path: string) => describeObject(lab.path(node, join(DEST, path)));
     const inSource = (path: string) => describeObject(join(src, path));
     const acceptedLogins = () =>
-      lab.nodes.map((n) => (readFileSync(join(lab.dir, 'nodes', n, 'sys', 'sshd.log'), 'utf8').match(/Accepted publickey/g) ?? []).length);
+      lab.nodes.map(
+        (n) =>
+          (
+            readFileSync(join(lab.dir, 'nodes', n, 'sys', 'sshd.log'), 'utf8').match(/Accepted publickey/g) ??
+            []
+          ).length,
+      );
 
     before(async () => {
       lab = startLab(4, slot);
@@ -80,7 +113,17 @@ for (const [transport, slot] of [
       if (work !== undefined) await rm(work, { recursive: true, force: true });
     });
 
-    const paths = ['passwd', 'shadow', 'suid-tool', 'ssh', 'ssh/sshd_config', 'localtime', 'dangling', 'empty.d', ...HOSTILE.map((n) => `hostile/${n}`)];
+    const paths = [
+      'passwd',
+      'shadow',
+      'suid-tool',
+      'ssh',
+      'ssh/sshd_config',
+      'localtime',
+      'dangling',
+      'empty.d',
+      ...HOSTILE.map((n) => `hostile/${n}`),
+    ];
 
     test('first run delivers the tree: content, owner, group, mode, mtime, symlinks, hostile names', async () => {
       const newcomer = lab.nodes[3] as string;
@@ -90,7 +133,8 @@ for (const [transport, slot] of [
       assert.equal(r.ok, true);
       assert.deepEqual(Object.values(hostStatus(r)), ['ok', 'ok', 'ok']);
       for (const node of lab.nodes.slice(0, 3)) {
-        for (const p of paths) assert.deepEqual(onNode(node, p), inSource(p), `${node}: ${JSON.stringify(p)}`);
+        for (const p of paths)
+          assert.deepEqual(onNode(node, p), inSource(p), `${node}: ${JSON.stringify(p)}`);
         assert.equal(onNode(node, 'shadow')?.owner, '0:42');
         assert.equal(onNode(node, 'shadow')?.mode, '640');
         assert.equal(onNode(node, 'suid-tool')?.mode, '4755');
@@ -115,7 +159,10 @@ for (const [transport, slot] of [
       assert.equal(dry.status, 0, dry.stderr);
       const plan = JSON.parse(dry.stdout) as RunReport;
       assert.equal(plan.dryRun, true);
-      assert.deepEqual(hostStatus(plan), Object.fromEntries(lab.nodes.map((n) => [n, n === newcomer ? 'planned' : 'unchanged'])));
+      assert.deepEqual(
+        hostStatus(plan),
+        Object.fromEntries(lab.nodes.map((n) => [n, n === newcomer ? 'planned' : 'unchanged'])),
+      );
       assert.ok(plan.changes.some((c) => c.path === 'ssh/sshd_config' && c.op === 'write'));
       assert.match(dry.stderr, new RegExp(`${newcomer} \\(1 host, never synced\\): \\d+ changes`));
       assert.deepEqual(acceptedLogins(), logins, 'a dry run touches no node');
@@ -123,15 +170,24 @@ for (const [transport, slot] of [
 
       const run = await runCli(args());
       assert.equal(run.status, 0, run.stderr);
-      assert.deepEqual(hostStatus(report()), Object.fromEntries(lab.nodes.map((n) => [n, n === newcomer ? 'ok' : 'unchanged'])));
-      for (const p of paths) assert.deepEqual(onNode(newcomer, p), inSource(p), `${newcomer}: ${JSON.stringify(p)}`);
+      assert.deepEqual(
+        hostStatus(report()),
+        Object.fromEntries(lab.nodes.map((n) => [n, n === newcomer ? 'ok' : 'unchanged'])),
+      );
+      for (const p of paths)
+        assert.deepEqual(onNode(newcomer, p), inSource(p), `${newcomer}: ${JSON.stringify(p)}`);
     });
 
     test('a second run with no change contacts no node', async () => {
       const before = acceptedLogins();
       const run = await runCli(args());
       assert.equal(run.status, 0, run.stderr);
-      assert.deepEqual(Object.values(hostStatus(report())), ['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+      assert.deepEqual(Object.values(hostStatus(report())), [
+        'unchanged',
+        'unchanged',
+        'unchanged',
+        'unchanged',
+      ]);
       assert.deepEqual(acceptedLogins(), before);
     });
 
@@ -161,16 +217,26 @@ for (const [transport, slot] of [
           const after = inodes();
           lab.nodes.forEach((node, i) =>
             watched.forEach((p, j) =>
-              assert.equal(after[i]?.[j] === before[i]?.[j], !(node === drifted && p === 'shadow'), `${node}: ${JSON.stringify(p)} rewritten?`),
+              assert.equal(
+                after[i]?.[j] === before[i]?.[j],
+                !(node === drifted && p === 'shadow'),
+                `${node}: ${JSON.stringify(p)} rewritten?`,
+              ),
             ),
           );
           run = await runCli(args('--state-dir', join(work, 'state-lost-2'), '--ignore-times'));
           assert.equal(run.status, 0, run.stderr);
           r = report();
-          assert.deepEqual(Object.values(hostStatus(r)), lab.nodes.map(() => 'ok'));
+          assert.deepEqual(
+            Object.values(hostStatus(r)),
+            lab.nodes.map(() => 'ok'),
+          );
           assert.ok(r.hosts.every((h) => h.inPlace === undefined && h.sent === changes));
         } else {
-          assert.deepEqual(Object.values(hostStatus(r)), lab.nodes.map(() => 'ok'));
+          assert.deepEqual(
+            Object.values(hostStatus(r)),
+            lab.nodes.map(() => 'ok'),
+          );
           assert.ok(r.hosts.every((h) => h.inPlace === undefined));
         }
         const rewritten = inodes();
@@ -217,11 +283,18 @@ for (const [transport, slot] of [
         }
         assert.equal(run.status, 1, run.stderr);
         const failed = report().hosts.filter((h) => h.status === 'failed');
-        assert.deepEqual(failed.map((h) => h.host), [victim]);
-        assert.ok(EXPECTED_CLASS[mode].includes(failed[0]?.error?.class ?? ''), `${mode}: got ${JSON.stringify(failed[0]?.error)}`);
+        assert.deepEqual(
+          failed.map((h) => h.host),
+          [victim],
+        );
+        assert.ok(
+          EXPECTED_CLASS[mode].includes(failed[0]?.error?.class ?? ''),
+          `${mode}: got ${JSON.stringify(failed[0]?.error)}`,
+        );
         assert.ok((failed[0]?.error?.message ?? '').length > 0);
         assert.match(run.stderr, new RegExp(`failed: ${victim}`));
-        for (const node of lab.nodes.filter((n) => n !== victim)) assert.deepEqual(onNode(node, 'passwd'), inSource('passwd'));
+        for (const node of lab.nodes.filter((n) => n !== victim))
+          assert.deepEqual(onNode(node, 'passwd'), inSource('passwd'));
 
         run = await runCli(args());
         assert.equal(run.status, 0, run.stderr);
@@ -253,7 +326,10 @@ for (const [transport, slot] of [
         for (const node of lab.nodes) {
           assert.deepEqual(leftovers(lab, node), [], `${node}: temp files or stage left behind`);
           const there = onNode(node, 'big.bin');
-          assert.ok(there === undefined || there.content === inSource('big.bin')?.content, `${node}: a whole file or none`);
+          assert.ok(
+            there === undefined || there.content === inSource('big.bin')?.content,
+            `${node}: a whole file or none`,
+          );
         }
         for (const job of readdirSync(join(work, 'state'))) {
           const stage = join(work, 'state', job, 'stage');
@@ -280,7 +356,9 @@ for (const [transport, slot] of [
         const others = lab.nodes.filter((n) => n !== victim).join(',');
         const destOnVictim = lab.path(victim, DEST);
         const bigTemps = (): string[] =>
-          existsSync(destOnVictim) ? readdirSync(destOnVictim).filter((n) => n.startsWith('.big.bin.clsync-hpc.')) : [];
+          existsSync(destOnVictim)
+            ? readdirSync(destOnVictim).filter((n) => n.startsWith('.big.bin.clsync-hpc.'))
+            : [];
         await writeFile(join(src, 'big.bin'), Buffer.alloc(96 * 1024 * 1024, 'clsync-hpc '));
         const running = runCli(args('-x', others, '--command-timeout', '5'));
         // cut the node's link as soon as the temp appears: the connection then dies with it half
@@ -327,17 +405,32 @@ for (const [transport, slot] of [
         await started.done; // pdcp outlives us: its stage reaches the nodes, and is never applied
         const [job] = readdirSync(join(work, 'state'));
         const stageRoot = join(work, 'state', job ?? '', 'stage');
-        assert.ok(readdirSync(stageRoot).some((n) => n.startsWith('pdcp-')), 'the killed push left its work dir in the state dir');
+        assert.ok(
+          readdirSync(stageRoot).some((n) => n.startsWith('pdcp-')),
+          'the killed push left its work dir in the state dir',
+        );
         assert.deepEqual(readdirSync(tmp), [], 'nothing in TMPDIR');
         const stranded = lab.nodes.flatMap((n) => leftovers(lab, n));
-        assert.ok(stranded.length > 0 && stranded.every((p) => /\/tmp\/\.clsync-hpc\.[0-9a-f]{10}\.\w+\.[0-9a-f]{12}$/.test(p)), stranded.join(' '));
+        assert.ok(
+          stranded.length > 0 &&
+            stranded.every((p) => /\/tmp\/\.clsync-hpc\.[0-9a-f]{10}\.\w+\.[0-9a-f]{12}$/.test(p)),
+          stranded.join(' '),
+        );
 
         const again = await runCli(args(), env);
         assert.equal(again.status, 0, again.stderr);
-        assert.deepEqual(existsSync(stageRoot) ? readdirSync(stageRoot) : [], [], 'the local work dir and stage are gone');
+        assert.deepEqual(
+          existsSync(stageRoot) ? readdirSync(stageRoot) : [],
+          [],
+          'the local work dir and stage are gone',
+        );
         assert.deepEqual(readdirSync(tmp), []);
         for (const node of lab.nodes) {
-          assert.deepEqual(leftovers(lab, node), [], `${node}: the killed run's stage was removed by the next apply`);
+          assert.deepEqual(
+            leftovers(lab, node),
+            [],
+            `${node}: the killed run's stage was removed by the next apply`,
+          );
           assert.deepEqual(onNode(node, 'big.bin'), inSource('big.bin'), node);
         }
         await unlink(join(src, 'big.bin'));

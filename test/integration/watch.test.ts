@@ -24,15 +24,39 @@ describe('watch mode (daemon), ssh transport', { skip, timeout: 900_000 }, () =>
   let daemon: DaemonHandle | undefined;
 
   const args = () => [
-    '-W', src, '-D', DEST, '-H', hostsFile, '--ssh-config', lab.sshConfig, '--state-dir', join(work, 'state'),
-    '--transport', 'ssh', '--connect-timeout', '2', '--delay-collect', '0.1', '-v',
-    '--status-file', join(work, 'status'), '--pid-file', join(work, 'pid'),
+    '-W',
+    src,
+    '-D',
+    DEST,
+    '-H',
+    hostsFile,
+    '--ssh-config',
+    lab.sshConfig,
+    '--state-dir',
+    join(work, 'state'),
+    '--transport',
+    'ssh',
+    '--connect-timeout',
+    '2',
+    '--delay-collect',
+    '0.1',
+    '-v',
+    '--status-file',
+    join(work, 'status'),
+    '--pid-file',
+    join(work, 'pid'),
   ];
   const sameOnNode = (node: string, path: string) =>
-    JSON.stringify(describeObject(lab.path(node, join(DEST, path)))) === JSON.stringify(describeObject(join(src, path)));
-  const converged = (path: string, nodes: readonly string[] = lab.nodes) => nodes.every((n) => sameOnNode(n, path));
+    JSON.stringify(describeObject(lab.path(node, join(DEST, path)))) ===
+    JSON.stringify(describeObject(join(src, path)));
+  const converged = (path: string, nodes: readonly string[] = lab.nodes) =>
+    nodes.every((n) => sameOnNode(n, path));
   const waitConverged = (path: string, nodes?: readonly string[], timeoutMs = 30_000) =>
-    waitFor(() => converged(path, nodes), timeoutMs, () => `${path} did not converge:\n${daemon?.log() ?? ''}`);
+    waitFor(
+      () => converged(path, nodes),
+      timeoutMs,
+      () => `${path} did not converge:\n${daemon?.log() ?? ''}`,
+    );
   const goneEverywhere = (path: string) => lab.nodes.every((n) => !existsSync(lab.path(n, join(DEST, path))));
 
   before(async () => {
@@ -88,7 +112,11 @@ describe('watch mode (daemon), ssh transport', { skip, timeout: 900_000 }, () =>
     await rename(join(src, 'group'), join(src, 'group.renamed'));
     await unlink(join(src, 'slurm/slurm.conf'));
     await waitConverged('group.renamed', twoNodes());
-    await waitFor(() => goneEverywhere('group') && goneEverywhere('slurm/slurm.conf'), 30_000, () => daemon?.log() ?? '');
+    await waitFor(
+      () => goneEverywhere('group') && goneEverywhere('slurm/slurm.conf'),
+      30_000,
+      () => daemon?.log() ?? '',
+    );
   });
 
   test('a slow writer is not pushed half-written', async () => {
@@ -130,48 +158,69 @@ describe('watch mode (daemon), ssh transport', { skip, timeout: 900_000 }, () =>
     await writeFile(hostsFile, `${lab.range}\n`);
     daemon?.child.kill('SIGHUP');
     await daemon?.waitForLog(/reloaded rules and hosts: 3 host\(s\), added node03/);
-    for (const p of ['passwd', 'shadow', 'group.renamed', 'slurm/conf.d/deep/gres.conf', 'slow.conf']) await waitConverged(p, lab.nodes, 60_000);
+    for (const p of ['passwd', 'shadow', 'group.renamed', 'slurm/conf.d/deep/gres.conf', 'slow.conf'])
+      await waitConverged(p, lab.nodes, 60_000);
   });
 
-  test('inotify overflow (daemon stopped, 20,000 files created) loses nothing', { timeout: 600_000 }, async () => {
-    const dir = join(src, 'many');
-    await mkdir(dir);
-    await waitFor(() => lab.nodes.every((n) => existsSync(lab.path(n, join(DEST, 'many')))), 30_000, () => daemon?.log() ?? '');
-    const mark = daemon?.log().length ?? 0;
-    daemon?.child.kill('SIGSTOP');
-    try {
-      for (let i = 0; i < 20_000; i++) await writeFile(join(dir, `f${i}`), `${i}\n`);
-    } finally {
-      daemon?.child.kill('SIGCONT');
-    }
-    await daemon?.waitForLog(/overflow/i, 60_000, mark);
-    await waitFor(
-      () => lab.nodes.every((n) => readdirOr(lab.path(n, join(DEST, 'many'))).length === 20_000),
-      540_000,
-      () => `not all 20,000 files arrived: ${lab.nodes.map((n) => readdirOr(lab.path(n, join(DEST, 'many'))).length).join(', ')}`,
-    );
-  });
+  test(
+    'inotify overflow (daemon stopped, 20,000 files created) loses nothing',
+    { timeout: 600_000 },
+    async () => {
+      const dir = join(src, 'many');
+      await mkdir(dir);
+      await waitFor(
+        () => lab.nodes.every((n) => existsSync(lab.path(n, join(DEST, 'many')))),
+        30_000,
+        () => daemon?.log() ?? '',
+      );
+      const mark = daemon?.log().length ?? 0;
+      daemon?.child.kill('SIGSTOP');
+      try {
+        for (let i = 0; i < 20_000; i++) await writeFile(join(dir, `f${i}`), `${i}\n`);
+      } finally {
+        daemon?.child.kill('SIGCONT');
+      }
+      await daemon?.waitForLog(/overflow/i, 60_000, mark);
+      await waitFor(
+        () => lab.nodes.every((n) => readdirOr(lab.path(n, join(DEST, 'many'))).length === 20_000),
+        540_000,
+        () =>
+          `not all 20,000 files arrived: ${lab.nodes.map((n) => readdirOr(lab.path(n, join(DEST, 'many'))).length).join(', ')}`,
+      );
+    },
+  );
 
-  test('kill -9 mid-batch, restart: converges, nothing half-written, no temp left', { timeout: 300_000 }, async () => {
-    const big = Buffer.alloc(8 * 1024 * 1024, 'z');
-    await writeFile(join(src, 'big.bin'), big);
-    await new Promise((r) => setTimeout(r, 300)); // the batch is under way
-    daemon?.child.kill('SIGKILL');
-    await daemon?.exited();
-    for (const n of lab.nodes) {
-      const copy = describeObject(lab.path(n, join(DEST, 'big.bin')));
-      assert.ok(copy === undefined || copy.content === big.toString('base64'), `${n}: partial big.bin visible`);
-    }
-    await writeFile(join(src, 'after-crash'), 'written while the daemon was dead\n');
-    daemon = startDaemon(args(), lab.env);
-    await daemon.waitForLog(/watching/, 120_000);
-    await waitConverged('big.bin', lab.nodes, 120_000);
-    await waitConverged('after-crash', lab.nodes, 60_000);
-    // the temp the kill left behind had the name the resend used: cleared and renamed away
-    for (const n of lab.nodes) {
-      assert.deepEqual(readdirOr(lab.path(n, DEST)).filter((name) => name.includes('.clsync-hpc.')), [], `${n}: temp left`);
-    }
-  });
+  test(
+    'kill -9 mid-batch, restart: converges, nothing half-written, no temp left',
+    { timeout: 300_000 },
+    async () => {
+      const big = Buffer.alloc(8 * 1024 * 1024, 'z');
+      await writeFile(join(src, 'big.bin'), big);
+      await new Promise((r) => setTimeout(r, 300)); // the batch is under way
+      daemon?.child.kill('SIGKILL');
+      await daemon?.exited();
+      for (const n of lab.nodes) {
+        const copy = describeObject(lab.path(n, join(DEST, 'big.bin')));
+        assert.ok(
+          copy === undefined || copy.content === big.toString('base64'),
+          `${n}: partial big.bin visible`,
+        );
+      }
+      await writeFile(join(src, 'after-crash'), 'written while the daemon was dead\n');
+      daemon = startDaemon(args(), lab.env);
+      await daemon.waitForLog(/watching/, 120_000);
+      await waitConverged('big.bin', lab.nodes, 120_000);
+      await waitConverged('after-crash', lab.nodes, 60_000);
+      // the temp the kill left behind had the name the resend used: cleared and renamed away
+      for (const n of lab.nodes) {
+        assert.deepEqual(
+          readdirOr(lab.path(n, DEST)).filter((name) => name.includes('.clsync-hpc.')),
+          [],
+          `${n}: temp left`,
+        );
+      }
+    },
+  );
 
   test('a full state dir: the batch is held back, the daemon lives on, and sends it once there is room', async () => {
     await daemon?.stop('SIGTERM');
@@ -186,7 +235,11 @@ describe('watch mode (daemon), ssh transport', { skip, timeout: 900_000 }, () =>
       spawnSync('dd', ['if=/dev/zero', `of=${fill}`, 'bs=64k']); // until ENOSPC
       const from = daemon.log().length;
       await writeFile(join(src, 'held-back.bin'), Buffer.alloc(512 * 1024, 'full')); // staged as a file
-      await daemon.waitForLog(/not sent to node\S*: state: cannot stage the batch .*ENOSPC.*trying again with backoff/, 30_000, from);
+      await daemon.waitForLog(
+        /not sent to node\S*: state: cannot stage the batch .*ENOSPC.*trying again with backoff/,
+        30_000,
+        from,
+      );
       assert.equal(daemon.child.exitCode, null, 'the daemon lives on');
       assert.doesNotMatch(daemon.log().slice(from), / down: /);
       await unlink(fill);
@@ -202,10 +255,16 @@ describe('watch mode (daemon), ssh transport', { skip, timeout: 900_000 }, () =>
 
   test('SIGTERM mid-batch: no temp left on a node, hosts not reported down; the next start sends the rest', async () => {
     const temps = () =>
-      lab.nodes.flatMap((n) => readdirOr(lab.path(n, DEST)).filter((name) => name.startsWith('.big2.bin.clsync-hpc.')));
+      lab.nodes.flatMap((n) =>
+        readdirOr(lab.path(n, DEST)).filter((name) => name.startsWith('.big2.bin.clsync-hpc.')),
+      );
     const from = daemon?.log().length ?? 0;
     await writeFile(join(src, 'big2.bin'), Buffer.alloc(96 * 1024 * 1024, 'stop me '));
-    await waitFor(() => temps().length > 0, 30_000, () => `no temp appeared:\n${daemon?.log() ?? ''}`);
+    await waitFor(
+      () => temps().length > 0,
+      30_000,
+      () => `no temp appeared:\n${daemon?.log() ?? ''}`,
+    );
     const status = await daemon?.stop('SIGTERM');
     const log = daemon?.log().slice(from) ?? '';
     assert.equal(status, 0, log);
@@ -219,12 +278,18 @@ describe('watch mode (daemon), ssh transport', { skip, timeout: 900_000 }, () =>
 
   test('SIGTERM stops cleanly: exit 0, pid and status files removed', async () => {
     // as systemd (KillMode=control-group) does: the same signal to the daemon and its helper at once
-    const helpers = spawnSync('pgrep', ['-P', String(daemon?.pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    const helpers = spawnSync('pgrep', ['-P', String(daemon?.pid)], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean);
     assert.equal(helpers.length, 1, 'the daemon runs one inotify helper');
     const from = daemon?.log().length ?? 0;
     for (const pid of helpers) process.kill(Number(pid), 'SIGTERM');
     const status = await daemon?.stop('SIGTERM');
-    assert.doesNotMatch(daemon?.log().slice(from) ?? '', /inotify helper|rescan/, 'a group stop is not a helper failure');
+    assert.doesNotMatch(
+      daemon?.log().slice(from) ?? '',
+      /inotify helper|rescan/,
+      'a group stop is not a helper failure',
+    );
     daemon = undefined;
     assert.equal(status, 0);
     assert.equal(existsSync(join(work, 'pid')), false);

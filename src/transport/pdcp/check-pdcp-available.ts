@@ -49,7 +49,9 @@ async function findExecutable(path: string): Promise<string | undefined> {
  *  loading execa costs a cron run that turns out to have nothing to push ~20 ms. */
 function pdshVersion(pdsh: string): Promise<string> {
   return new Promise((resolve) => {
-    const child = execFile(pdsh, ['-V'], { timeout: 10_000 }, (_error, stdout, stderr) => resolve(`${stdout}${stderr}`));
+    const child = execFile(pdsh, ['-V'], { timeout: 10_000 }, (_error, stdout, stderr) =>
+      resolve(`${stdout}${stderr}`),
+    );
     child.stdin?.end();
   });
 }

@@ -277,7 +277,10 @@ describe('availability', () => {
       writeFileSync(path, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
       return path;
     };
-    const rshOnly = fake('pdsh-rsh-only', 'echo "pdsh-2.34 (+debug)" >&2; echo "rcmd modules: rsh,exec (default: rsh)" >&2');
+    const rshOnly = fake(
+      'pdsh-rsh-only',
+      'echo "pdsh-2.34 (+debug)" >&2; echo "rcmd modules: rsh,exec (default: rsh)" >&2',
+    );
     assert.equal(
       await checkPdcpAvailable({ ...tools, pdshPath: rshOnly }),
       'pdsh has no ssh rcmd module (pdsh -V lists: rsh,exec)',
@@ -285,7 +288,10 @@ describe('availability', () => {
     const onStdout = fake('pdsh-stdout', 'echo "rcmd modules: ssh,rsh,exec (default: rsh)"');
     assert.equal(await checkPdcpAvailable({ ...tools, pdshPath: onStdout }), undefined);
     const dies = fake('pdsh-dies', 'kill -9 $$');
-    assert.equal(await checkPdcpAvailable({ ...tools, pdshPath: dies }), 'pdsh has no ssh rcmd module (pdsh -V lists: nothing)');
+    assert.equal(
+      await checkPdcpAvailable({ ...tools, pdshPath: dies }),
+      'pdsh has no ssh rcmd module (pdsh -V lists: nothing)',
+    );
   });
 
   test('a bad remote tmp dir is refused when the transport is made', () => {

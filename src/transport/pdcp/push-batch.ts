@@ -130,14 +130,17 @@ export async function pushBatch(
     }
     const removeStages = async (): Promise<unknown> => {
       const r = await round(cleanup);
-      if (push.signal?.aborted !== true) return run(ctx.pdsh, buildCleanupArgv(r, remoteStage), cleanup.length);
+      if (push.signal?.aborted !== true)
+        return run(ctx.pdsh, buildCleanupArgv(r, remoteStage), cleanup.length);
       // stopped: still remove what round 1 left on the nodes, but briefly and without the stop
       // signal (which would cancel this at once); a second SIGINT/SIGTERM exits anyway
       const connectTimeoutMs = Math.min(ctx.settings.connectTimeoutMs, STOPPED_CONNECT_MS);
       const quick = { ...r, connectTimeoutMs, operationTimeoutMs: STOPPED_CLEANUP_MS };
       return runTool(ctx.pdsh, buildCleanupArgv(quick, remoteStage), {
         env,
-        timeoutMs: Math.ceil(cleanup.length / Math.max(1, push.fanout)) * (connectTimeoutMs + STOPPED_CLEANUP_MS) + 5_000,
+        timeoutMs:
+          Math.ceil(cleanup.length / Math.max(1, push.fanout)) * (connectTimeoutMs + STOPPED_CLEANUP_MS) +
+          5_000,
       });
     };
 

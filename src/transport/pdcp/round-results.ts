@@ -19,7 +19,9 @@ export function stageRoundFailures(
   for (const host of hosts) {
     // stopped (SIGINT/SIGTERM): what pdcp printed as it was killed ("write: Broken pipe") is the
     // stop's doing, not the node's
-    const failure = run.canceled ? wholeRunFailure(run, 'pdcp') : (failures.get(host) ?? wholeRunFailure(run, 'pdcp'));
+    const failure = run.canceled
+      ? wholeRunFailure(run, 'pdcp')
+      : (failures.get(host) ?? wholeRunFailure(run, 'pdcp'));
     if (failure !== undefined) result.set(host, failure);
   }
   return result;

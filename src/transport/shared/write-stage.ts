@@ -13,9 +13,12 @@ import type { StagePlan } from './stage-plan.js';
  * the nonce keeps attempts apart.
  */
 export function stageDirName(batchId: string, jobTag?: string): string {
-  if (jobTag !== undefined && !/^[0-9a-z]+$/.test(jobTag)) throw new Error(`bad job tag ${JSON.stringify(jobTag)}`);
+  if (jobTag !== undefined && !/^[0-9a-z]+$/.test(jobTag))
+    throw new Error(`bad job tag ${JSON.stringify(jobTag)}`);
   const nonce = randomBytes(6).toString('hex');
-  return jobTag === undefined ? `.clsync-hpc.${batchId}.${nonce}` : `.clsync-hpc.${jobTag}.${batchId}.${nonce}`;
+  return jobTag === undefined
+    ? `.clsync-hpc.${batchId}.${nonce}`
+    : `.clsync-hpc.${jobTag}.${batchId}.${nonce}`;
 }
 
 const PARALLEL = 64;

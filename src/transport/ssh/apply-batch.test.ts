@@ -13,7 +13,14 @@ import { changeDependencies } from './change-order.js';
 import { HostAbortedError, SFTP_STATUS, SftpStatusError } from './ssh-errors.js';
 import type { SftpSession } from './sftp-session.js';
 
-type Node = { type: 'file' | 'dir' | 'symlink'; data: Buffer; mode: number; uid: number; gid: number; mtime?: number };
+type Node = {
+  type: 'file' | 'dir' | 'symlink';
+  data: Buffer;
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime?: number;
+};
 const FORMAT = { file: 0o100000, dir: 0o040000, symlink: 0o120000 } as const;
 
 /** Just enough of sftp-server: a path → node map, requests logged, failures injected per op/path. */
@@ -197,7 +204,14 @@ const dir = (path: string): Change => ({
 
 async function run(fake: FakeSftp, batch: Batch, tuning = DEFAULT_APPLY_TUNING, stop?: AbortSignal) {
   const deps = changeDependencies(batch.changes.map((c) => c.path));
-  return applyBatch(fake as unknown as SftpSession, batch, new BatchContent(batch), deps, tuning, stop !== undefined ? { stop } : {});
+  return applyBatch(
+    fake as unknown as SftpSession,
+    batch,
+    new BatchContent(batch),
+    deps,
+    tuning,
+    stop !== undefined ? { stop } : {},
+  );
 }
 
 describe('applyBatch (fake SFTP)', () => {
@@ -327,7 +341,14 @@ describe('applyBatch (fake SFTP)', () => {
       const fake = new FakeSftp();
       fake.fs.set('/d', { type: 'dir', data: Buffer.alloc(0), mode: 0o755, uid: 0, gid: 0 });
       fake.fs.set('/d/etc', { type: 'dir', data: Buffer.alloc(0), mode: 0o750, uid: 0, gid: 0 });
-      fake.fs.set('/d/etc/a', { type: 'file', data: Buffer.from('A'), mode: 0o644, uid: 7, gid: 8, mtime: T });
+      fake.fs.set('/d/etc/a', {
+        type: 'file',
+        data: Buffer.from('A'),
+        mode: 0o644,
+        uid: 7,
+        gid: 8,
+        mtime: T,
+      });
       fake.fs.set('/d/etc/l', { type: 'symlink', data: Buffer.from('a'), mode: 0o777, uid: 7, gid: 8 });
       return fake;
     };
@@ -340,7 +361,9 @@ describe('applyBatch (fake SFTP)', () => {
       return quickCheck ? { ...b, quickCheck } : b;
     };
     const changing = (log: readonly string[]) =>
-      log.filter((l) => /^(open|write|fsetstat|rename|symlink|mkdir|setstat|lsetstat) /.test(l) && !l.endsWith(' /d'));
+      log.filter(
+        (l) => /^(open|write|fsetstat|rename|symlink|mkdir|setstat|lsetstat) /.test(l) && !l.endsWith(' /d'),
+      );
 
     it('what the node already has is looked at and left alone: no write, rename or setstat', async () => {
       const fake = inSync();
@@ -348,10 +371,12 @@ describe('applyBatch (fake SFTP)', () => {
       assert.equal(out.error, undefined);
       assert.equal(out.inPlace, 3);
       assert.deepEqual(changing(fake.log), []);
-      assert.deepEqual(
-        fake.log.filter((l) => /^(lstat|readlink) \/d\/etc/.test(l)).sort(),
-        ['lstat /d/etc', 'lstat /d/etc/a', 'lstat /d/etc/l', 'readlink /d/etc/l'],
-      );
+      assert.deepEqual(fake.log.filter((l) => /^(lstat|readlink) \/d\/etc/.test(l)).sort(), [
+        'lstat /d/etc',
+        'lstat /d/etc/a',
+        'lstat /d/etc/l',
+        'readlink /d/etc/l',
+      ]);
     });
 
     it('without quickCheck (a host the ledger knows, or --ignore-times) everything is sent', async () => {
@@ -364,15 +389,35 @@ describe('applyBatch (fake SFTP)', () => {
     });
 
     const differences: [string, (fake: FakeSftp) => void, string][] = [
-      ['another size', (f) => void ((f.fs.get('/d/etc/a') as Node).data = Buffer.from('AB')), 'rename /d/etc/a'],
+      [
+        'another size',
+        (f) => void ((f.fs.get('/d/etc/a') as Node).data = Buffer.from('AB')),
+        'rename /d/etc/a',
+      ],
       ['another mtime', (f) => void ((f.fs.get('/d/etc/a') as Node).mtime = T + 1), 'rename /d/etc/a'],
       ['another mode', (f) => void ((f.fs.get('/d/etc/a') as Node).mode = 0o600), 'rename /d/etc/a'],
       ['another owner', (f) => void ((f.fs.get('/d/etc/a') as Node).uid = 0), 'rename /d/etc/a'],
       ['another group', (f) => void ((f.fs.get('/d/etc/a') as Node).gid = 0), 'rename /d/etc/a'],
-      ['a symlink where the file goes', (f) => f.fs.set('/d/etc/a', { type: 'symlink', data: Buffer.from('A'), mode: 0o777, uid: 7, gid: 8 }), 'rename /d/etc/a'],
-      ['another symlink target', (f) => void ((f.fs.get('/d/etc/l') as Node).data = Buffer.from('b')), 'rename /d/etc/l'],
-      ['a symlink owned by another user', (f) => void ((f.fs.get('/d/etc/l') as Node).uid = 0), 'rename /d/etc/l'],
-      ['a file where the symlink goes', (f) => f.fs.set('/d/etc/l', { type: 'file', data: Buffer.from('a'), mode: 0o777, uid: 7, gid: 8 }), 'rename /d/etc/l'],
+      [
+        'a symlink where the file goes',
+        (f) => f.fs.set('/d/etc/a', { type: 'symlink', data: Buffer.from('A'), mode: 0o777, uid: 7, gid: 8 }),
+        'rename /d/etc/a',
+      ],
+      [
+        'another symlink target',
+        (f) => void ((f.fs.get('/d/etc/l') as Node).data = Buffer.from('b')),
+        'rename /d/etc/l',
+      ],
+      [
+        'a symlink owned by another user',
+        (f) => void ((f.fs.get('/d/etc/l') as Node).uid = 0),
+        'rename /d/etc/l',
+      ],
+      [
+        'a file where the symlink goes',
+        (f) => f.fs.set('/d/etc/l', { type: 'file', data: Buffer.from('a'), mode: 0o777, uid: 7, gid: 8 }),
+        'rename /d/etc/l',
+      ],
       ['a directory mode', (f) => void ((f.fs.get('/d/etc') as Node).mode = 0o755), 'setstat /d/etc'],
       ['nothing there yet', (f) => f.fs.delete('/d/etc/a'), 'rename /d/etc/a'],
     ];
@@ -390,7 +435,9 @@ describe('applyBatch (fake SFTP)', () => {
     }
 
     it('an lstat that fails for another reason than "no such file" falls back to sending', async () => {
-      const fake = new FakeSftp((op, path) => (op === 'lstat' && path === '/d/etc/a' ? SFTP_STATUS.PERMISSION_DENIED : undefined));
+      const fake = new FakeSftp((op, path) =>
+        op === 'lstat' && path === '/d/etc/a' ? SFTP_STATUS.PERMISSION_DENIED : undefined,
+      );
       const out = await run(fake, wanted(true));
       assert.equal(out.error, undefined);
       assert.ok(fake.log.includes('rename /d/etc/a'));
@@ -404,29 +451,48 @@ describe('applyBatch (fake SFTP)', () => {
       const stop = new AbortController();
       const fake = new FakeSftp((op, path) => {
         // the third chunk of "big" is on its way: stop now
-        if (op === 'write' && path.includes('.big.') && fake.log.filter((l) => l.startsWith('write /d/.big.')).length === 3) stop.abort();
+        if (
+          op === 'write' &&
+          path.includes('.big.') &&
+          fake.log.filter((l) => l.startsWith('write /d/.big.')).length === 3
+        )
+          stop.abort();
         return undefined;
       });
       const b = batchOf((add) => {
         add(file('big'), 'x'.repeat(40));
         for (let i = 0; i < 30; i++) add(file(`f${String(i).padStart(2, '0')}`), `file ${i}`);
       });
-      const out = await run(fake, b, { ...DEFAULT_APPLY_TUNING, changesInFlight: 4, chunkSize: 4 }, stop.signal);
+      const out = await run(
+        fake,
+        b,
+        { ...DEFAULT_APPLY_TUNING, changesInFlight: 4, chunkSize: 4 },
+        stop.signal,
+      );
       assert.ok(out.error instanceof HostAbortedError, String(out.error));
       assert.deepEqual(temps(fake), [], 'every temp removed');
       assert.deepEqual(out.leftoverTemps, []);
       assert.equal(fake.fs.has('/d/big'), false, 'never renamed into place');
-      assert.ok(fake.log.filter((l) => l.startsWith('write /d/.big.')).length < 10, 'the rest of big was not sent');
+      assert.ok(
+        fake.log.filter((l) => l.startsWith('write /d/.big.')).length < 10,
+        'the rest of big was not sent',
+      );
       const installed = [...fake.fs.keys()].filter((k) => /^\/d\/f\d\d$/.test(k));
       assert.ok(installed.length < 30, `${installed.length} files installed: new changes kept starting`);
-      for (const k of installed) assert.match(fake.fs.get(k)?.data.toString() ?? '', /^file \d+$/, `${k} whole`);
+      for (const k of installed)
+        assert.match(fake.fs.get(k)?.data.toString() ?? '', /^file \d+$/, `${k} whole`);
     });
 
     it('a stop before the push: nothing is sent', async () => {
       const stop = new AbortController();
       stop.abort();
       const fake = new FakeSftp();
-      const out = await run(fake, batchOf((add) => add(file('a'), 'A')), DEFAULT_APPLY_TUNING, stop.signal);
+      const out = await run(
+        fake,
+        batchOf((add) => add(file('a'), 'A')),
+        DEFAULT_APPLY_TUNING,
+        stop.signal,
+      );
       assert.ok(out.error instanceof HostAbortedError);
       assert.ok(!fake.log.some((l) => l.startsWith('open')));
     });
@@ -435,16 +501,33 @@ describe('applyBatch (fake SFTP)', () => {
   it('with a job tempTag, a temp that a killed run left under that name is cleared, then the file installed', async () => {
     const fake = new FakeSftp();
     fake.fs.set('/d', { type: 'dir', data: Buffer.alloc(0), mode: 0o755, uid: 0, gid: 0 });
-    fake.fs.set('/d/.a.clsync-hpc.job1', { type: 'file', data: Buffer.from('half'), mode: 0o600, uid: 0, gid: 0 });
+    fake.fs.set('/d/.a.clsync-hpc.job1', {
+      type: 'file',
+      data: Buffer.from('half'),
+      mode: 0o600,
+      uid: 0,
+      gid: 0,
+    });
     const b = batchOf((add) => add(file('a'), 'A'));
     const deps = changeDependencies(b.changes.map((c) => c.path));
-    const out = await applyBatch(fake as unknown as SftpSession, b, new BatchContent(b), deps, DEFAULT_APPLY_TUNING, { tempTag: 'job1' });
+    const out = await applyBatch(
+      fake as unknown as SftpSession,
+      b,
+      new BatchContent(b),
+      deps,
+      DEFAULT_APPLY_TUNING,
+      { tempTag: 'job1' },
+    );
     assert.equal(out.error, undefined);
     assert.equal(fake.fs.get('/d/a')?.data.toString(), 'A');
-    assert.deepEqual([...fake.fs.keys()].filter((k) => k.includes('clsync-hpc')), []);
     assert.deepEqual(
-      fake.log.filter((l) => l.includes('.a.clsync-hpc.')).slice(0, 3),
-      ['open /d/.a.clsync-hpc.job1', 'unlink /d/.a.clsync-hpc.job1', 'open /d/.a.clsync-hpc.job1'],
+      [...fake.fs.keys()].filter((k) => k.includes('clsync-hpc')),
+      [],
     );
+    assert.deepEqual(fake.log.filter((l) => l.includes('.a.clsync-hpc.')).slice(0, 3), [
+      'open /d/.a.clsync-hpc.job1',
+      'unlink /d/.a.clsync-hpc.job1',
+      'open /d/.a.clsync-hpc.job1',
+    ]);
   });
 });

@@ -113,12 +113,18 @@ async function applyChange(
   change: Change,
 ): Promise<ChangeOutcome> {
   const path = hostPath(batch.destDir, change.path);
-  if (batch.quickCheck === true && change.op !== 'delete' && (await alreadyInPlace(ctx.session, path, need(change)))) {
+  if (
+    batch.quickCheck === true &&
+    change.op !== 'delete' &&
+    (await alreadyInPlace(ctx.session, path, need(change)))
+  ) {
     return 'in-place';
   }
   switch (change.op) {
     case 'delete':
-      return (await deleteRemotePath(ctx.session, path, change.previousType)) === 'kept-non-empty' ? 'kept-dir' : 'applied';
+      return (await deleteRemotePath(ctx.session, path, change.previousType)) === 'kept-non-empty'
+        ? 'kept-dir'
+        : 'applied';
     case 'mkdir':
       await makeRemoteDir(ctx.session, path, need(change));
       return 'applied';

@@ -9,7 +9,10 @@ type Sent = [channel: number, text: string];
 
 function recorder(maxPacket = 64): { sent: Sent[]; coalescer: ChannelDataCoalescer } {
   const sent: Sent[] = [];
-  const coalescer = new ChannelDataCoalescer((channel, data) => sent.push([channel, data.toString()]), maxPacket);
+  const coalescer = new ChannelDataCoalescer(
+    (channel, data) => sent.push([channel, data.toString()]),
+    maxPacket,
+  );
   return { sent, coalescer };
 }
 
@@ -83,7 +86,8 @@ describe('ChannelDataCoalescer', () => {
       }
       coalescer.flush();
       assert.deepEqual(Buffer.concat(sent), Buffer.concat(input), `round ${round}`);
-      for (const packet of sent) assert.ok(packet.length <= maxPacket, `round ${round}: ${packet.length} > ${maxPacket}`);
+      for (const packet of sent)
+        assert.ok(packet.length <= maxPacket, `round ${round}: ${packet.length} > ${maxPacket}`);
     }
   });
 

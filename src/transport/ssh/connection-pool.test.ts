@@ -32,7 +32,8 @@ function scriptedOpener() {
   const calls: { host: string; signal: AbortSignal | undefined; settle: (ok: boolean) => void }[] = [];
   const open = (host: string, signal: AbortSignal | undefined) =>
     new Promise<SshConnection>((resolve, reject) => {
-      const settle = (ok: boolean) => (ok ? resolve(fakeConnection(host)) : reject(new Error(`${host}: refused`)));
+      const settle = (ok: boolean) =>
+        ok ? resolve(fakeConnection(host)) : reject(new Error(`${host}: refused`));
       signal?.addEventListener('abort', () => reject(new Error(`${host}: aborted`)), { once: true });
       calls.push({ host, signal, settle });
     });
@@ -50,7 +51,13 @@ test('prewarm starts the attempt; acquire takes it over instead of connecting ag
   const { conn, reused } = await acquired;
   assert.equal(reused, false);
   assert.equal(calls.length, 1);
-  assert.deepEqual(pool.stats(), { connectAttempts: 1, connectsOpened: 1, connectionsReused: 0, connectionsClosed: 0, open: 1 });
+  assert.deepEqual(pool.stats(), {
+    connectAttempts: 1,
+    connectsOpened: 1,
+    connectionsReused: 0,
+    connectionsClosed: 0,
+    open: 1,
+  });
   pool.release('n1', conn);
   assert.equal((conn as FakeConnection).closed, true, 'one-shot: released connections close');
 });

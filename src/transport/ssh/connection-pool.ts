@@ -127,11 +127,17 @@ export class ConnectionPool {
  * The push was stopped while a prewarmed attempt was still connecting: give up waiting (with the
  * abort's reason; the push reports its own stop reason), and close the connection if it comes.
  */
-function abandonOnAbort(attempt: Promise<SshConnection>, signal: AbortSignal | undefined): Promise<SshConnection> {
+function abandonOnAbort(
+  attempt: Promise<SshConnection>,
+  signal: AbortSignal | undefined,
+): Promise<SshConnection> {
   if (signal === undefined) return attempt;
   return new Promise<SshConnection>((resolve, reject) => {
     const onAbort = (): void => {
-      void attempt.then((conn) => conn.close(), () => undefined);
+      void attempt.then(
+        (conn) => conn.close(),
+        () => undefined,
+      );
       reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
     };
     if (signal.aborted) return onAbort();

@@ -16,10 +16,7 @@ import {
 } from './known-hosts.js';
 
 function newKey(type: 'ed25519' | 'ecdsa' = 'ed25519'): { blob: Buffer; text: string } {
-  const pair =
-    type === 'ecdsa'
-      ? generateKeyPair('ecdsa')
-      : generateKeyPair('ed25519');
+  const pair = type === 'ecdsa' ? generateKeyPair('ecdsa') : generateKeyPair('ed25519');
   const [kt, b64] = pair.public.split(' ');
   return { blob: Buffer.from(b64 ?? '', 'base64'), text: `${kt} ${b64}` };
 }

@@ -21,7 +21,10 @@ describe('OrphanTemps', () => {
     await first.save();
 
     const second = await OrphanTemps.load(file);
-    assert.deepEqual(second.of('node01'), ['/etc/.passwd.clsync-hpc.a1', '/etc/ssh/.sshd_config.clsync-hpc.a1']);
+    assert.deepEqual(second.of('node01'), [
+      '/etc/.passwd.clsync-hpc.a1',
+      '/etc/ssh/.sshd_config.clsync-hpc.a1',
+    ]);
     assert.deepEqual(second.of('node02'), ['/etc/.group.clsync-hpc.b2']);
     assert.deepEqual(second.of('node03'), []);
   });
@@ -41,20 +44,31 @@ describe('OrphanTemps', () => {
   });
 
   it('treats a damaged or foreign file as an empty list, and replaces it on the next save', async () => {
-    for (const damaged of ['{"version":1,"hosts":{"node01":["/etc/.a', 'null', '[]', '{"hosts":{"node01":"x"}}']) {
+    for (const damaged of [
+      '{"version":1,"hosts":{"node01":["/etc/.a',
+      'null',
+      '[]',
+      '{"hosts":{"node01":"x"}}',
+    ]) {
       const file = fileName();
       writeFileSync(file, damaged);
       const list = await OrphanTemps.load(file);
       assert.deepEqual(list.of('node01'), [], damaged);
       list.add('node02', ['/etc/.b.clsync-hpc.y']);
       await list.save();
-      assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { version: 1, hosts: { node02: ['/etc/.b.clsync-hpc.y'] } });
+      assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), {
+        version: 1,
+        hosts: { node02: ['/etc/.b.clsync-hpc.y'] },
+      });
     }
   });
 
   it('keeps only absolute paths from the file (nothing relative is ever unlinked)', async () => {
     const file = fileName();
-    writeFileSync(file, JSON.stringify({ version: 1, hosts: { node01: ['etc/x', '/etc/.x.clsync-hpc.1', 7] } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ version: 1, hosts: { node01: ['etc/x', '/etc/.x.clsync-hpc.1', 7] } }),
+    );
     assert.deepEqual((await OrphanTemps.load(file)).of('node01'), ['/etc/.x.clsync-hpc.1']);
   });
 

@@ -18,7 +18,13 @@ let used = POOL_BYTES; // empty: the first request fills it
 /** Same contract as node:crypto's randomFillSync(buf, offset, size) for Buffers and Uint8Arrays. */
 export function randomFillSync<T extends NodeJS.ArrayBufferView>(buf: T, offset = 0, size?: number): T {
   const n = size ?? buf.byteLength - offset;
-  if (!(buf instanceof Uint8Array) || n > MAX_POOLED_REQUEST || offset < 0 || n < 0 || offset + n > buf.length) {
+  if (
+    !(buf instanceof Uint8Array) ||
+    n > MAX_POOLED_REQUEST ||
+    offset < 0 ||
+    n < 0 ||
+    offset + n > buf.length
+  ) {
     return fillFromCsprng(buf, offset, size); // node:crypto also does the argument checks
   }
   if (used + n > POOL_BYTES) {

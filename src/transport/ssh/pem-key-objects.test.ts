@@ -14,7 +14,10 @@ const pair = (type: 'ed25519' | 'rsa'): { priv: string; pub: string } => {
 
 it('signs and verifies exactly as the PEM strings do (ed25519 and RSA)', () => {
   const data = Buffer.from('exchange hash');
-  for (const [type, algo] of [['ed25519', null], ['rsa', 'sha256']] as const) {
+  for (const [type, algo] of [
+    ['ed25519', null],
+    ['rsa', 'sha256'],
+  ] as const) {
     const { priv, pub } = pair(type);
     const key = keyObjectForPem(priv, true);
     assert.equal(typeof key === 'string' ? 'pem' : key.type, 'private', type);

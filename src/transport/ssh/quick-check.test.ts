@@ -3,7 +3,15 @@ import { it } from 'node:test';
 import type { TreeEntry } from '../../types.js';
 import { attributesMatch, type RemoteAttributes } from './quick-check.js';
 
-const entry: TreeEntry = { path: 'shadow', type: 'file', mode: 0o640, uid: 0, gid: 42, size: 27, mtimeMs: 1_700_000_123_456 };
+const entry: TreeEntry = {
+  path: 'shadow',
+  type: 'file',
+  mode: 0o640,
+  uid: 0,
+  gid: 42,
+  size: 27,
+  mtimeMs: 1_700_000_123_456,
+};
 const remote: RemoteAttributes = { mode: 0o100640, uid: 0, gid: 42, size: 27, mtime: 1_700_000_123 };
 
 it('a file matches on type, size, mtime in whole seconds (SFTP v3), mode, owner and group', () => {
@@ -22,7 +30,16 @@ it('a file matches on type, size, mtime in whole seconds (SFTP v3), mode, owner 
 });
 
 it('a symlink matches on type and owner (its mode bits mean nothing); a directory on mode and owner', () => {
-  const link: TreeEntry = { path: 'l', type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, mtimeMs: 0, target: 'x' };
+  const link: TreeEntry = {
+    path: 'l',
+    type: 'symlink',
+    mode: 0o777,
+    uid: 0,
+    gid: 0,
+    size: 0,
+    mtimeMs: 0,
+    target: 'x',
+  };
   assert.equal(attributesMatch({ mode: 0o120755, uid: 0, gid: 0, size: 1, mtime: 5 }, link), true);
   assert.equal(attributesMatch({ mode: 0o120777, uid: 3, gid: 0, size: 1, mtime: 5 }, link), false);
   assert.equal(attributesMatch({ mode: 0o100777, uid: 0, gid: 0, size: 1, mtime: 5 }, link), false);

@@ -193,7 +193,8 @@ export class SftpSession {
     const { _protocol: protocol, outgoing } = this.sftp as unknown as SftpInternals;
     const channel = outgoing?.id;
     const maxPacket = outgoing?.packetSize;
-    if (protocol === undefined || typeof channel !== 'number' || typeof maxPacket !== 'number') return undefined;
+    if (protocol === undefined || typeof channel !== 'number' || typeof maxPacket !== 'number')
+      return undefined;
     const original = protocol.channelData;
     if (typeof original !== 'function' || maxPacket < 1024) return undefined;
     const send = (original as SendChannelData).bind(protocol);

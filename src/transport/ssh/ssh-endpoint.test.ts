@@ -105,7 +105,10 @@ describe('EndpointResolver', () => {
     const pub = join(dir, 'key.pub');
     // a fixed key: ssh2's generateKeyPairSync emits a malformed ed25519 public key about 1 time in
     // 150 (a 32-byte key with a leading zero byte comes out as 31 bytes)
-    writeFileSync(pub, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJe/g4KwLIR4YNKW9zfdgmv8Zmm0U+UdU/kndfn44TdJ test\n');
+    writeFileSync(
+      pub,
+      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJe/g4KwLIR4YNKW9zfdgmv8Zmm0U+UdU/kndfn44TdJ test\n',
+    );
     const pubKey = new EndpointResolver(settings({ identityFiles: [pub] }), env());
     await assert.rejects(pubKey.prepare(), /not a private key/);
   });

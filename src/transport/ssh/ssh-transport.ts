@@ -52,7 +52,8 @@ export interface SshTransportOptions {
 const ABORT_GRACE_MS = 3000;
 
 /** How one host's push ended: every change applied (some perhaps already in place), or the error that stopped it. */
-type HostRun = { readonly failed: false; readonly inPlace: number } | { readonly failed: true; readonly error: unknown };
+type HostRun =
+  { readonly failed: false; readonly inPlace: number } | { readonly failed: true; readonly error: unknown };
 
 /** What one host is sent in one push. */
 interface HostJob {
@@ -140,7 +141,14 @@ export function createSshTransport(
           );
       const finishedAt = Date.now();
       if (!run.failed) {
-        return { host, batchId: batch.id, ok: true, startedAt, finishedAt, ...(run.inPlace > 0 ? { inPlace: run.inPlace } : {}) };
+        return {
+          host,
+          batchId: batch.id,
+          ok: true,
+          startedAt,
+          finishedAt,
+          ...(run.inPlace > 0 ? { inPlace: run.inPlace } : {}),
+        };
       }
       const error = stopReason !== undefined ? stopError() : run.error;
       return { host, batchId: batch.id, ok: false, error: classifySshError(error), startedAt, finishedAt };
@@ -223,15 +231,19 @@ export function createSshTransport(
     try {
       await orphans?.save();
     } catch (err) {
-      options.onNote?.(`cannot record leftover temp files in ${options.orphanFile}: ${(err as Error).message}`);
+      options.onNote?.(
+        `cannot record leftover temp files in ${options.orphanFile}: ${(err as Error).message}`,
+      );
     }
   }
 
   const prepare = (): Promise<void> =>
-    (prepared ??= Promise.all([resolver.prepare(), OrphanTemps.load(options.orphanFile)]).then(([notes, list]) => {
-      orphans = list;
-      notes.forEach((n) => options.onNote?.(n));
-    }));
+    (prepared ??= Promise.all([resolver.prepare(), OrphanTemps.load(options.orphanFile)]).then(
+      ([notes, list]) => {
+        orphans = list;
+        notes.forEach((n) => options.onNote?.(n));
+      },
+    ));
 
   return {
     name: 'ssh',
