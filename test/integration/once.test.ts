@@ -305,6 +305,40 @@ for (const [transport, slot] of [
       });
     }
 
+    test('a node with room for the small files of a batch but not the big one gets none of the batch', async () => {
+      const victim = lab.nodes[1] as string;
+      const others = lab.nodes.filter((n) => n !== victim);
+      await writeFile(join(src, 'group'), 'root:x:0:\nnewgroup:x:4242:\n');
+      await writeFile(join(src, 'big.bin'), Buffer.alloc(2 * 1024 * 1024, 'all or nothing '));
+      const before = onNode(victim, 'group');
+      // 256 KiB of room: enough for group's temp, not for big.bin's
+      lab.exec(victim, ['dd', 'if=/dev/zero', 'of=/srv/room', 'bs=64k', 'count=4', 'status=none']);
+      lab.fail(victim, 'full');
+      lab.exec(victim, ['rm', '-f', '/srv/room']);
+      let run;
+      try {
+        run = await runCli(args());
+        assert.equal(run.status, 1, run.stderr);
+        assert.deepEqual(
+          onNode(victim, 'group'),
+          before,
+          'the small file of the batch was not installed alone',
+        );
+        assert.equal(onNode(victim, 'big.bin'), undefined);
+        assert.deepEqual(leftovers(lab, victim), []);
+        assert.equal(report().hosts.find((h) => h.host === victim)?.error?.class, 'remote-io');
+      } finally {
+        lab.heal(victim);
+      }
+      for (const node of others) assert.deepEqual(onNode(node, 'group'), inSource('group'), node);
+      run = await runCli(args());
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual(onNode(victim, 'group'), inSource('group'));
+      assert.deepEqual(onNode(victim, 'big.bin'), inSource('big.bin'));
+      await unlink(join(src, 'big.bin'));
+      assert.equal((await runCli(args())).status, 0);
+    });
+
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       const status = signal === 'SIGINT' ? 130 : 143;
       test(`${signal} mid-push: exit ${status}, no temp or stage left on any node or here; the next run delivers`, async () => {

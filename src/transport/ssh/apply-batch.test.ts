@@ -267,6 +267,72 @@ describe('applyBatch (fake SFTP)', () => {
     assert.deepEqual(out.leftoverTemps, []);
   });
 
+  it('two passes: a failure while staging leaves every file of the batch as it was (no new passwd without the new shadow)', async () => {
+    const fake: FakeSftp = new FakeSftp((op, path) =>
+      // late in the batch: passwd and group are long complete under their temp names by then
+      op === 'write' &&
+      path.includes('.shadow.') &&
+      fake.log.filter((l: string) => l.startsWith('write /d/.shadow.')).length === 8
+        ? SFTP_STATUS.FAILURE
+        : undefined,
+    );
+    fake.fs.set('/d', { type: 'dir', data: Buffer.alloc(0), mode: 0o755, uid: 0, gid: 0 });
+    for (const name of ['passwd', 'group', 'shadow'])
+      fake.fs.set(`/d/${name}`, { type: 'file', data: Buffer.from('old'), mode: 0o644, uid: 0, gid: 0 });
+    const b = batchOf((add) => {
+      add(file('passwd'), 'new passwd');
+      add(file('group'), 'new group');
+      add({
+        path: 'link',
+        op: 'symlink',
+        entry: {
+          path: 'link',
+          type: 'symlink',
+          mode: 0o777,
+          uid: 0,
+          gid: 0,
+          size: 0,
+          mtimeMs: 0,
+          target: 'passwd',
+        },
+      });
+      add(file('shadow'), 'x'.repeat(40));
+    });
+    const out = await run(fake, b, { ...DEFAULT_APPLY_TUNING, chunkSize: 4 });
+    assert.ok(out.error instanceof SftpStatusError, String(out.error));
+    assert.equal(out.error.message, 'write /d/shadow: No space left on device');
+    for (const name of ['passwd', 'group', 'shadow'])
+      assert.equal(fake.fs.get(`/d/${name}`)?.data.toString(), 'old', name);
+    assert.equal(fake.fs.has('/d/link'), false);
+    assert.ok(!fake.log.some((l) => l.startsWith('rename ')), fake.log.join('\n'));
+    assert.deepEqual(
+      [...fake.fs.keys()].filter((k) => k.includes('.clsync-hpc.')),
+      [],
+      'every temp removed',
+    );
+    assert.deepEqual(out.leftoverTemps, []);
+  });
+
+  it('two passes: every rename is sent after the last temp of the batch is complete, in batch order', async () => {
+    const fake = new FakeSftp();
+    const b = batchOf((add) => {
+      for (let i = 0; i < 20; i++) add(file(`f${String(i).padStart(2, '0')}`), `file ${i}`);
+    });
+    const out = await run(fake, b, { ...DEFAULT_APPLY_TUNING, changesInFlight: 4 });
+    assert.equal(out.error, undefined);
+    const lastClose = fake.log.map((l) => l.startsWith('close ')).lastIndexOf(true);
+    const renames = fake.log.flatMap((l, i) => (l.startsWith('rename ') ? [[i, l] as const] : []));
+    assert.equal(renames.length, 20);
+    assert.ok(
+      renames.every(([i]) => i > lastClose),
+      fake.log.join('\n'),
+    );
+    assert.deepEqual(
+      renames.map(([, l]) => l),
+      b.changes.map((c) => `rename /d/${c.path}`),
+    );
+  });
+
   it('nothing new starts after the first failure; dependants never run', async () => {
     const fake = new FakeSftp((op, path) =>
       op === 'mkdir' && path === '/d/x' ? SFTP_STATUS.PERMISSION_DENIED : undefined,
@@ -478,9 +544,11 @@ describe('applyBatch (fake SFTP)', () => {
         'the rest of big was not sent',
       );
       const installed = [...fake.fs.keys()].filter((k) => /^\/d\/f\d\d$/.test(k));
-      assert.ok(installed.length < 30, `${installed.length} files installed: new changes kept starting`);
-      for (const k of installed)
-        assert.match(fake.fs.get(k)?.data.toString() ?? '', /^file \d+$/, `${k} whole`);
+      assert.deepEqual(installed, [], 'stopped before the renames: no file of the batch is installed');
+      assert.ok(
+        fake.log.filter((l) => l.startsWith('open /d/.f')).length < 30,
+        'new changes kept starting after the stop',
+      );
     });
 
     it('a stop before the push: nothing is sent', async () => {

@@ -1,7 +1,12 @@
-// Apply a whole batch to one host over its SFTP session. Independent changes are in flight together
-// (several files per host, pipelined on one channel); a change starts only after the earlier
-// changes it depends on (change-order.ts). The first failure stops the host: nothing new starts,
-// what is in flight finishes or fails, and this batch's temp files are removed.
+// Apply a whole batch to one host over its SFTP session, in two passes, as pdcp's apply.sh does:
+// 1. deletes, mkdirs and meta changes, and every write and symlink staged under its temp name;
+// 2. only when all of pass 1 succeeded, the temps renamed over their targets, in batch order.
+// So a failure in pass 1 (a full disk, a read-only directory, a stop) leaves every file of the
+// batch as it was: a node never gets the new passwd without the new shadow. In pass 1 independent
+// changes are in flight together (several files per host, pipelined on one channel); a change
+// starts only after the earlier changes it depends on (change-order.ts). The first failure stops
+// the host: nothing new starts, what is in flight finishes or fails, and this batch's temp files
+// are removed.
 import pLimit from 'p-limit';
 import type { Batch, Change, TreeEntry } from '../../types.js';
 import type { BatchContent } from './batch-content.js';
@@ -9,7 +14,14 @@ import { ByteBudget } from './byte-budget.js';
 import { deleteRemotePath, makeRemoteDir, applyRemoteMeta } from './remote-ops.js';
 import { alreadyInPlace } from './quick-check.js';
 import { hostPath, mkdirP } from './remote-dirs.js';
-import { writeRemoteFile, writeRemoteSymlink, type RemoteApplyContext } from './remote-write.js';
+import {
+  removeStagedTemps,
+  renameIntoPlace,
+  stageRemoteFile,
+  stageRemoteSymlink,
+  type RemoteApplyContext,
+  type StagedTemp,
+} from './remote-write.js';
 import type { SftpSession } from './sftp-session.js';
 import { HostAbortedError } from './ssh-errors.js';
 
@@ -79,6 +91,7 @@ export async function applyBatch(
   }
   const limit = pLimit(tuning.changesInFlight);
   const done: Promise<void>[] = [];
+  const staged: (StagedTemp | undefined)[] = [];
   batch.changes.forEach((change, i) => {
     const deps = (dependencies[i] ?? []).map((j) => done[j]);
     done[i] = Promise.all(deps).then(() =>
@@ -92,6 +105,7 @@ export async function applyBatch(
           const outcome = await applyChange(ctx, batch, content, change);
           if (outcome === 'kept-dir') keptDirs.push(change.path);
           else if (outcome === 'in-place') inPlace++;
+          else if (outcome !== 'applied') staged[i] = outcome;
           options.onApplied?.();
         } catch (err) {
           error ??= err;
@@ -100,11 +114,22 @@ export async function applyBatch(
     );
   });
   await Promise.all(done);
+  // stopped once everything was staged: no rename starts either, the host keeps the old batch
+  if (error === undefined && stop?.aborted === true) error = new HostAbortedError();
+  if (error === undefined) {
+    const renames = staged.flatMap((s) => (s === undefined ? [] : [renameIntoPlace(ctx, s)]));
+    const results = await Promise.allSettled(renames); // sent in batch order, answered in order
+    error = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
+  }
+  if (error !== undefined) await removeStagedTemps(ctx);
   return { ...(error !== undefined ? { error } : {}), leftoverTemps: [...ctx.temps], keptDirs, inPlace };
 }
 
-/** applied; kept-dir: a directory delete left in place (not empty); in-place: the node had it already. */
-type ChangeOutcome = 'applied' | 'kept-dir' | 'in-place';
+/**
+ * applied; kept-dir: a directory delete left in place (not empty); in-place: the node had it
+ * already; a StagedTemp: a write or symlink waiting for its rename (pass 2).
+ */
+type ChangeOutcome = 'applied' | 'kept-dir' | 'in-place' | StagedTemp;
 
 async function applyChange(
   ctx: RemoteApplyContext,
@@ -129,11 +154,9 @@ async function applyChange(
       await makeRemoteDir(ctx.session, path, need(change));
       return 'applied';
     case 'write':
-      await writeRemoteFile(ctx, path, need(change), await content.get(change));
-      return 'applied';
+      return stageRemoteFile(ctx, path, need(change), await content.get(change));
     case 'symlink':
-      await writeRemoteSymlink(ctx, path, need(change));
-      return 'applied';
+      return stageRemoteSymlink(ctx, path, need(change));
     case 'meta':
       await applyRemoteMeta(ctx.session, path, need(change));
       return 'applied';

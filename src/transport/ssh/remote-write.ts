@@ -1,8 +1,10 @@
-// write and symlink changes over SFTP, atomically: content goes to a temp name in the target's
-// directory, is fsynced, chowned, chmodded (after chown, which clears setuid), timestamped and
-// closed, and only then renamed over the target with posix-rename (rename(2)). Requests that
-// cannot hurt the target are pipelined; the rename waits for every answer before it. A small file
-// costs three round trips: open; writes + fsync + fsetstat + close; rename.
+// write and symlink changes over SFTP, atomically, in two steps. stageRemoteFile/-Symlink put the
+// content under a temp name in the target's directory: fsynced, chowned, chmodded (after chown,
+// which clears setuid), timestamped and closed. renameIntoPlace then renames it over the target
+// with posix-rename (rename(2)). applyBatch stages every write of a batch before it renames any
+// (apply-batch.ts), as pdcp's apply.sh does. Requests that cannot hurt the target are pipelined; a
+// rename is sent only after every answer about its temp. A small file costs three round trips:
+// open; writes + fsync + fsetstat + close; rename.
 import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { TreeEntry } from '../../types.js';
@@ -29,12 +31,18 @@ export interface RemoteApplyContext {
   readonly stop?: AbortSignal;
 }
 
-export async function writeRemoteFile(
+/** A write or symlink whose temp is complete on the node; renameIntoPlace installs it. */
+export interface StagedTemp {
+  readonly tmp: string;
+  readonly target: string;
+}
+
+export async function stageRemoteFile(
   ctx: RemoteApplyContext,
   target: string,
   entry: TreeEntry,
   content: Content,
-): Promise<void> {
+): Promise<StagedTemp> {
   const { session } = ctx;
   const tmp = tempPathFor(target, ctx.tempTag);
   const dir = posix.dirname(target);
@@ -49,12 +57,9 @@ export async function writeRemoteFile(
       session.close(handle, tmp),
     );
     await settleInOrder(requests);
-    await session.rename(tmp, target);
-    ctx.temps.delete(tmp);
+    return { tmp, target };
   } catch (err) {
-    const explained = await diagnoseFailure(session, err, dir, target);
-    await removeTemp(ctx, tmp);
-    throw aboutTarget(explained, tmp, target);
+    throw await failedTemp(ctx, err, tmp, target);
   }
 }
 
@@ -75,11 +80,11 @@ function setFileAttributes(
   return [session.fsetstat(handle, tmp, owner), session.fchmod(handle, tmp, mode)];
 }
 
-export async function writeRemoteSymlink(
+export async function stageRemoteSymlink(
   ctx: RemoteApplyContext,
   target: string,
   entry: TreeEntry,
-): Promise<void> {
+): Promise<StagedTemp> {
   const { session } = ctx;
   const tmp = tempPathFor(target, ctx.tempTag);
   const dir = posix.dirname(target);
@@ -96,13 +101,37 @@ export async function writeRemoteSymlink(
       await mkdirP(session, dir); // fallback: the parent should have come from a mkdir change
       await make();
     });
-    await session.rename(tmp, target);
-    ctx.temps.delete(tmp);
+    return { tmp, target };
   } catch (err) {
-    const explained = await diagnoseFailure(session, err, dir, target);
-    await removeTemp(ctx, tmp);
-    throw aboutTarget(explained, tmp, target);
+    throw await failedTemp(ctx, err, tmp, target);
   }
+}
+
+/** The second step: rename a staged temp over its target (rename(2): old file or new, never a mix). */
+export async function renameIntoPlace(ctx: RemoteApplyContext, staged: StagedTemp): Promise<void> {
+  try {
+    await ctx.session.rename(staged.tmp, staged.target);
+    ctx.temps.delete(staged.tmp);
+  } catch (err) {
+    throw await failedTemp(ctx, err, staged.tmp, staged.target);
+  }
+}
+
+/** After a failure about a temp: say what went wrong with the target, and remove the temp. */
+async function failedTemp(
+  ctx: RemoteApplyContext,
+  err: unknown,
+  tmp: string,
+  target: string,
+): Promise<unknown> {
+  const explained = await diagnoseFailure(ctx.session, err, posix.dirname(target), target);
+  await removeTemp(ctx, tmp);
+  return aboutTarget(explained, tmp, target);
+}
+
+/** Remove every temp of the batch not yet renamed (a failure or a stop before the renames). */
+export async function removeStagedTemps(ctx: RemoteApplyContext): Promise<void> {
+  await Promise.all([...ctx.temps].map((tmp) => removeTemp(ctx, tmp)));
 }
 
 /** Users know the target, not our temp name: "write /etc/app.conf: No space left on device". */
