@@ -116,11 +116,11 @@ export function buildProgram(
     )
     .option(
       '-w, --hosts <expr>',
-      'nodes on the command line, e.g. node[01-64],login1 (repeatable)',
+      'nodes on the command line, e.g. node[01-64],login1, or ^FILE as in pdsh (repeatable)',
       collect,
       [],
     )
-    .option('-x, --exclude <expr>', 'nodes to leave out, hostlist syntax (repeatable)', collect, [])
+    .option('-x, --exclude <expr>', 'nodes to leave out, hostlist syntax or ^FILE (repeatable)', collect, [])
     .option('-D, --destination-dir <dir>', 'where the tree lands on the nodes (default: the watch dir path)')
     .option('--once', 'one-shot (cron): bring every node to the current tree, then exit')
     .option('-n, --dry-run', 'print the plan per host (write, change, delete); touch no node')

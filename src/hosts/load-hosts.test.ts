@@ -36,6 +36,34 @@ describe('loadHosts', () => {
     assert.deepEqual(hosts, ['node01', 'node02', 'node03', 'node04', 'login1', 'gpu1-ib', 'gpu2-ib', 'mgmt']);
   });
 
+  it("pdsh's -w ^FILE and -x ^FILE: the hosts listed in FILE, errors with file:line", async () => {
+    assert.deepEqual(await loadHosts({ files: [], inline: ['mgmt', `^${nodes}`], exclude: [`^${login}`] }), [
+      'mgmt',
+      'node01',
+      'node03',
+      'node04',
+    ]);
+    const bad = join(dir, 'bad.txt');
+    await writeFile(bad, 'node01\nnode[x-y]\n');
+    await assert.rejects(
+      loadHosts({ files: [], inline: [`^${bad}`], exclude: [] }),
+      (e: unknown) => e instanceof HostlistParseError && e.message.startsWith(`${bad}:2:`),
+    );
+    await assert.rejects(
+      loadHosts({ files: [], inline: ['n1'], exclude: [`^${join(dir, 'missing')}`] }),
+      (e: unknown) =>
+        e instanceof UsageError && e.message === `-x ^${join(dir, 'missing')}: No such file or directory`,
+    );
+    await assert.rejects(
+      loadHosts({ files: [], inline: ['^'], exclude: [] }),
+      (e: unknown) => e instanceof UsageError && /a file name must follow the \^/.test(e.message),
+    );
+    await assert.rejects(
+      loadHosts({ files: [], inline: [`^${empty}`], exclude: [] }),
+      (e: unknown) => e instanceof UsageError && e.message.includes(`${empty} lists no host`),
+    );
+  });
+
   it('applies -x exclusions in hostlist syntax, to files and -w alike', async () => {
     const hosts = await loadHosts({
       files: [nodes],

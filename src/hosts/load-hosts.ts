@@ -24,29 +24,43 @@ export async function loadHosts(sources: HostSources): Promise<string[]> {
   // Loops, not push(...list): a spread of a few hundred thousand hosts overflows the stack.
   for (const file of sources.files)
     for (const h of parseHostsFile(await readHostsFile(file), file)) listed.push(h);
-  for (const expression of sources.inline)
-    for (const h of expandHostlist(expression, { file: '-w' })) listed.push(h);
-  const excluded = sources.exclude.flatMap((expression) => expandHostlist(expression, { file: '-x' }));
+  for (const expression of sources.inline) for (const h of await hostsOf(expression, '-w')) listed.push(h);
+  const excluded: string[] = [];
+  for (const expression of sources.exclude) for (const h of await hostsOf(expression, '-x')) excluded.push(h);
   const unique = uniqueHosts(listed);
   if (unique.length > MAX_HOSTS_TOTAL) {
     throw new UsageError(`too many hosts: ${unique.length} (at most ${MAX_HOSTS_TOTAL} per run)`);
   }
   const hosts = excludeHosts(unique, excluded);
-  if (unique.length === 0) throw new UsageError(`no hosts: ${describeEmptySources(sources.files)}`);
+  if (unique.length === 0) {
+    const files = [
+      ...sources.files,
+      ...sources.inline.filter((e) => e.startsWith('^')).map((e) => e.slice(1)),
+    ];
+    throw new UsageError(`no hosts: ${describeEmptySources(files)}`);
+  }
   if (hosts.length === 0)
     throw new UsageError(`no hosts: all ${unique.length} listed hosts are excluded by -x`);
   return hosts;
 }
 
-async function readHostsFile(file: string): Promise<string> {
+/** A -w/-x argument: a hostlist, or as in pdsh `^FILE`, the hosts listed in FILE (-H's format). */
+async function hostsOf(expression: string, flag: '-w' | '-x'): Promise<string[]> {
+  if (!expression.startsWith('^')) return expandHostlist(expression, { file: flag });
+  const file = expression.slice(1);
+  if (file === '') throw new UsageError(`${flag} ^: a file name must follow the ^ (${flag} ^FILE)`);
+  return parseHostsFile(await readHostsFile(file, `${flag} ^`), file);
+}
+
+async function readHostsFile(file: string, option = '-H/--hosts-file '): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`-H/--hosts-file ${file}: ${describeReadError(error)}`);
+    throw new UsageError(`${option}${file}: ${describeReadError(error)}`);
   }
 }
 
-// -w cannot be empty (that is a parse error), so an empty list always comes from the files
+// -w cannot be empty (that is a parse error), so an empty list always comes from the files (-H, -w ^FILE)
 function describeEmptySources(files: readonly string[]): string {
   if (files.length === 0) return 'give -H/--hosts-file FILE or -w/--hosts EXPR';
   const verb = files.length === 1 ? 'lists' : 'list';
