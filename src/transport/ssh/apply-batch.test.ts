@@ -333,6 +333,31 @@ describe('applyBatch (fake SFTP)', () => {
     );
   });
 
+  it('two passes: a failed rename stops the renames not yet sent, and their temps are removed', async () => {
+    const fake = new FakeSftp((op, path) =>
+      op === 'rename' && path === '/d/f02' ? SFTP_STATUS.FAILURE : undefined,
+    );
+    const b = batchOf((add) => {
+      for (let i = 0; i < 6; i++) add(file(`f${String(i).padStart(2, '0')}`), `file ${i}`);
+    });
+    const out = await run(fake, b, { ...DEFAULT_APPLY_TUNING, renamesInFlight: 1 });
+    assert.ok(out.error instanceof SftpStatusError, String(out.error));
+    assert.deepEqual(
+      fake.log.filter((l) => l.startsWith('rename ')),
+      ['rename /d/f00', 'rename /d/f01', 'rename /d/f02'],
+    );
+    assert.deepEqual(
+      [...fake.fs.keys()].filter((k) => /^\/d\/f\d\d$/.test(k)),
+      ['/d/f00', '/d/f01'],
+    );
+    assert.deepEqual(
+      [...fake.fs.keys()].filter((k) => k.includes('.clsync-hpc.')),
+      [],
+      'every temp removed',
+    );
+    assert.deepEqual(out.leftoverTemps, []);
+  });
+
   it('nothing new starts after the first failure; dependants never run', async () => {
     const fake = new FakeSftp((op, path) =>
       op === 'mkdir' && path === '/d/x' ? SFTP_STATUS.PERMISSION_DENIED : undefined,

@@ -32,12 +32,15 @@ export interface ApplyTuning {
   readonly bytesInFlight: number;
   /** SFTP write request size. */
   readonly chunkSize: number;
+  /** Pass 2: renames in flight per host (small requests; the window keeps the pipe full). */
+  readonly renamesInFlight: number;
 }
 
 export const DEFAULT_APPLY_TUNING: ApplyTuning = {
   changesInFlight: 16,
   bytesInFlight: 4 * 1024 * 1024,
   chunkSize: 64 * 1024,
+  renamesInFlight: 256,
 };
 
 export interface ApplyOutcome {
@@ -117,9 +120,22 @@ export async function applyBatch(
   // stopped once everything was staged: no rename starts either, the host keeps the old batch
   if (error === undefined && stop?.aborted === true) error = new HostAbortedError();
   if (error === undefined) {
-    const renames = staged.flatMap((s) => (s === undefined ? [] : [renameIntoPlace(ctx, s)]));
-    const results = await Promise.allSettled(renames); // sent in batch order, answered in order
-    error = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
+    // in batch order, in a bounded window (90,000 renames should not all wait in memory at once);
+    // as in apply.sh, the first failed rename stops those not yet sent (their temps are removed)
+    const window = pLimit(tuning.renamesInFlight);
+    const renames = staged.flatMap((s) =>
+      s === undefined
+        ? []
+        : [
+            window(async () => {
+              if (error !== undefined) return;
+              await renameIntoPlace(ctx, s).catch((err: unknown) => {
+                error ??= err;
+              });
+            }),
+          ],
+    );
+    await Promise.all(renames);
   }
   if (error !== undefined) await removeStagedTemps(ctx);
   return { ...(error !== undefined ? { error } : {}), leftoverTemps: [...ctx.temps], keptDirs, inPlace };
