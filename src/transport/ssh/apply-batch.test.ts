@@ -358,6 +358,24 @@ describe('applyBatch (fake SFTP)', () => {
     assert.deepEqual(out.leftoverTemps, []);
   });
 
+  it('two passes: a meta change on a path the batch also writes applies to the new file', async () => {
+    const fake = new FakeSftp();
+    const b = batchOf((add) => {
+      add(file('a'), 'A');
+      add({
+        path: 'a',
+        op: 'meta',
+        entry: { path: 'a', type: 'file', mode: 0o600, uid: 0, gid: 42, size: 1, mtimeMs: 1_234_567_890_000 },
+      });
+    });
+    const out = await run(fake, b);
+    assert.equal(out.error, undefined);
+    const a = fake.fs.get('/d/a');
+    assert.deepEqual([a?.data.toString(), a?.mode, a?.gid], ['A', 0o600, 42]);
+    const log = fake.log.filter((l) => / \/d\/a$/.test(l));
+    assert.equal(log[0], 'rename /d/a', 'the meta change waits for the rename');
+  });
+
   it('nothing new starts after the first failure; dependants never run', async () => {
     const fake = new FakeSftp((op, path) =>
       op === 'mkdir' && path === '/d/x' ? SFTP_STATUS.PERMISSION_DENIED : undefined,

@@ -1,6 +1,7 @@
 // Apply a whole batch to one host over its SFTP session, in two passes, as pdcp's apply.sh does:
-// 1. deletes, mkdirs and meta changes, and every write and symlink staged under its temp name;
-// 2. only when all of pass 1 succeeded, the temps renamed over their targets, in batch order.
+// 1. deletes and mkdirs, and every write and symlink staged under its temp name;
+// 2. only when all of pass 1 succeeded, the temps renamed over their targets, in batch order,
+//    then the metadata-only changes.
 // So a failure in pass 1 (a full disk, a read-only directory, a stop) leaves every file of the
 // batch as it was: a node never gets the new passwd without the new shadow. In pass 1 independent
 // changes are in flight together (several files per host, pipelined on one channel); a change
@@ -95,7 +96,24 @@ export async function applyBatch(
   const limit = pLimit(tuning.changesInFlight);
   const done: Promise<void>[] = [];
   const staged: (StagedTemp | undefined)[] = [];
+  const metas: Change[] = []; // pass 2, after the renames: a meta change may be about a path just written
+  const apply = async (change: Change, i: number): Promise<void> => {
+    try {
+      const outcome = await applyChange(ctx, batch, content, change);
+      if (outcome === 'kept-dir') keptDirs.push(change.path);
+      else if (outcome === 'in-place') inPlace++;
+      else if (outcome !== 'applied') staged[i] = outcome;
+      options.onApplied?.();
+    } catch (err) {
+      error ??= err;
+    }
+  };
   batch.changes.forEach((change, i) => {
+    if (change.op === 'meta') {
+      metas.push(change);
+      done[i] = Promise.resolve();
+      return;
+    }
     const deps = (dependencies[i] ?? []).map((j) => done[j]);
     done[i] = Promise.all(deps).then(() =>
       limit(async () => {
@@ -104,15 +122,7 @@ export async function applyBatch(
           error = new HostAbortedError();
           return;
         }
-        try {
-          const outcome = await applyChange(ctx, batch, content, change);
-          if (outcome === 'kept-dir') keptDirs.push(change.path);
-          else if (outcome === 'in-place') inPlace++;
-          else if (outcome !== 'applied') staged[i] = outcome;
-          options.onApplied?.();
-        } catch (err) {
-          error ??= err;
-        }
+        await apply(change, i);
       }),
     );
   });
@@ -136,6 +146,12 @@ export async function applyBatch(
           ],
     );
     await Promise.all(renames);
+  }
+  // then the metadata-only changes, as apply.sh does (the batch is installed: a stop lets them finish)
+  if (error === undefined) {
+    await Promise.all(
+      metas.map((change) => limit(async () => (error === undefined ? apply(change, -1) : undefined))),
+    );
   }
   if (error !== undefined) await removeStagedTemps(ctx);
   return { ...(error !== undefined ? { error } : {}), leftoverTemps: [...ctx.temps], keptDirs, inPlace };
