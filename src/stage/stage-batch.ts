@@ -129,17 +129,17 @@ function stageError(error: unknown, dir: string): LedgerError {
   return new LedgerError(`cannot stage the batch in ${dir} (--state-dir): ${why}`, { cause: error });
 }
 
-/**
- * Stage directories that a killed run left behind (kill -9, a power cut: disposeBatch never ran).
- * Only the process holding the job's lock stages under `stageRoot`, so whatever is there when it
- * starts is stale; without this, every interrupted run would leave a copy of its batch for good.
- */
 /** A job's stage root: its batches' frozen copies, and the pdcp transport's work dirs. */
 export function stageRootOf(jobDir: string): string {
   return join(jobDir, 'stage');
 }
 
-/** Clear a job's stage root: only while holding the job's lock (nothing else can be using it). */
+/**
+ * Stage directories that a killed run left behind (kill -9, a power cut: disposeBatch never ran),
+ * and the pdcp work dirs it left next to them. Only the process holding the job's lock stages
+ * under `stageRoot`, so whatever is there when it starts is stale; without this, every
+ * interrupted run would leave a copy of its batch for good.
+ */
 export async function removeStaleStages(stageRoot: string): Promise<void> {
   await rm(stageRoot, { recursive: true, force: true });
 }

@@ -10,6 +10,7 @@ import type { Batch, Change } from '../../types.js';
 import { applyBatch, DEFAULT_APPLY_TUNING } from './apply-batch.js';
 import { BatchContent } from './batch-content.js';
 import { changeDependencies } from './change-order.js';
+import { link as linkEntry } from '../../tree/entries-for-tests.js';
 import { HostAbortedError, SFTP_STATUS, SftpStatusError } from './ssh-errors.js';
 import type { SftpSession } from './sftp-session.js';
 
@@ -202,6 +203,9 @@ const dir = (path: string): Change => ({
   entry: { path, type: 'dir', mode: 0o750, uid: 0, gid: 0, size: 0, mtimeMs: 0 },
 });
 
+/** Our temp names left in the fake's file system. */
+const temps = (fake: FakeSftp) => [...fake.fs.keys()].filter((k) => k.includes('.clsync-hpc.'));
+
 async function run(fake: FakeSftp, batch: Batch, tuning = DEFAULT_APPLY_TUNING, stop?: AbortSignal) {
   const deps = changeDependencies(batch.changes.map((c) => c.path));
   return applyBatch(
@@ -282,20 +286,7 @@ describe('applyBatch (fake SFTP)', () => {
     const b = batchOf((add) => {
       add(file('passwd'), 'new passwd');
       add(file('group'), 'new group');
-      add({
-        path: 'link',
-        op: 'symlink',
-        entry: {
-          path: 'link',
-          type: 'symlink',
-          mode: 0o777,
-          uid: 0,
-          gid: 0,
-          size: 0,
-          mtimeMs: 0,
-          target: 'passwd',
-        },
-      });
+      add({ path: 'link', op: 'symlink', entry: linkEntry('link', 'passwd') });
       add(file('shadow'), 'x'.repeat(40));
     });
     const out = await run(fake, b, { ...DEFAULT_APPLY_TUNING, chunkSize: 4 });
@@ -305,11 +296,7 @@ describe('applyBatch (fake SFTP)', () => {
       assert.equal(fake.fs.get(`/d/${name}`)?.data.toString(), 'old', name);
     assert.equal(fake.fs.has('/d/link'), false);
     assert.ok(!fake.log.some((l) => l.startsWith('rename ')), fake.log.join('\n'));
-    assert.deepEqual(
-      [...fake.fs.keys()].filter((k) => k.includes('.clsync-hpc.')),
-      [],
-      'every temp removed',
-    );
+    assert.deepEqual(temps(fake), [], 'every temp removed');
     assert.deepEqual(out.leftoverTemps, []);
   });
 
@@ -350,11 +337,7 @@ describe('applyBatch (fake SFTP)', () => {
       [...fake.fs.keys()].filter((k) => /^\/d\/f\d\d$/.test(k)),
       ['/d/f00', '/d/f01'],
     );
-    assert.deepEqual(
-      [...fake.fs.keys()].filter((k) => k.includes('.clsync-hpc.')),
-      [],
-      'every temp removed',
-    );
+    assert.deepEqual(temps(fake), [], 'every temp removed');
     assert.deepEqual(out.leftoverTemps, []);
   });
 
@@ -554,8 +537,6 @@ describe('applyBatch (fake SFTP)', () => {
   });
 
   describe('stop (SIGINT/SIGTERM)', () => {
-    const temps = (fake: FakeSftp) => [...fake.fs.keys()].filter((k) => k.includes('.clsync-hpc.'));
-
     it('no new change starts; a file being sent stops after its writes in flight and its temp is removed', async () => {
       const stop = new AbortController();
       const fake = new FakeSftp((op, path) => {

@@ -96,7 +96,7 @@ export async function applyBatch(
   const limit = pLimit(tuning.changesInFlight);
   const done: Promise<void>[] = [];
   const staged: (StagedTemp | undefined)[] = [];
-  const metas: Change[] = []; // pass 2, after the renames: a meta change may be about a path just written
+  const metas: (readonly [Change, number])[] = []; // pass 2, after the renames: a meta change may be about a path just written
   const apply = async (change: Change, i: number): Promise<void> => {
     try {
       const outcome = await applyChange(ctx, batch, content, change);
@@ -110,7 +110,7 @@ export async function applyBatch(
   };
   batch.changes.forEach((change, i) => {
     if (change.op === 'meta') {
-      metas.push(change);
+      metas.push([change, i]);
       done[i] = Promise.resolve();
       return;
     }
@@ -150,7 +150,7 @@ export async function applyBatch(
   // then the metadata-only changes, as apply.sh does (the batch is installed: a stop lets them finish)
   if (error === undefined) {
     await Promise.all(
-      metas.map((change) => limit(async () => (error === undefined ? apply(change, -1) : undefined))),
+      metas.map(([change, i]) => limit(async () => (error === undefined ? apply(change, i) : undefined))),
     );
   }
   if (error !== undefined) await removeStagedTemps(ctx);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { TreeEntry } from '../../types.js';
+import { link as linkEntry } from '../../tree/entries-for-tests.js';
 import { attributesMatch, type RemoteAttributes } from './quick-check.js';
 
 const entry: TreeEntry = {
@@ -30,16 +31,7 @@ it('a file matches on type, size, mtime in whole seconds (SFTP v3), mode, owner 
 });
 
 it('a symlink matches on type and owner (its mode bits mean nothing); a directory on mode and owner', () => {
-  const link: TreeEntry = {
-    path: 'l',
-    type: 'symlink',
-    mode: 0o777,
-    uid: 0,
-    gid: 0,
-    size: 0,
-    mtimeMs: 0,
-    target: 'x',
-  };
+  const link = linkEntry('l', 'x');
   assert.equal(attributesMatch({ mode: 0o120755, uid: 0, gid: 0, size: 1, mtime: 5 }, link), true);
   assert.equal(attributesMatch({ mode: 0o120777, uid: 3, gid: 0, size: 1, mtime: 5 }, link), false);
   assert.equal(attributesMatch({ mode: 0o100777, uid: 0, gid: 0, size: 1, mtime: 5 }, link), false);
